@@ -1,0 +1,191 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import readline from 'node:readline';
+import { createMessageConnection, ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
+import type pino from 'pino';
+import { Errors } from '../shared/errors';
+import { PluginError } from '../shared/plugin-error';
+import { Method, PROTOCOL_VERSION, type InitializeResult } from '../shared/protocol';
+import type { Framing } from '../shared/transport/framing';
+import { FramedMessageReader } from '../shared/transport/message-reader';
+import { FramedMessageWriter } from '../shared/transport/message-writer';
+import { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
+
+export interface WorkerProcessOptions {
+  command: string;
+  args: readonly string[];
+  framing: Framing;
+  env?: NodeJS.ProcessEnv;
+  logger: pino.Logger;
+  /** Bound on spawn → initialize answered. */
+  startTimeoutMs: number;
+  /** Bound on a graceful stop before SIGKILL. */
+  stopTimeoutMs: number;
+  hostName?: string;
+}
+
+/**
+ * One worker child process and its JSON-RPC connection: spawn and handshake
+ * (bounded), requests, stderr piped into the host logger, graceful stop with a
+ * forced kill after a bound. `kill()` is idempotent.
+ */
+export class WorkerProcess {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private connection: MessageConnection | undefined;
+  private exitInfo: WorkerExitedError | undefined;
+  private readonly exitListeners: ((error: WorkerExitedError) => void)[] = [];
+  private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
+
+  constructor(private readonly options: WorkerProcessOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get exited(): boolean {
+    return this.exitInfo !== undefined;
+  }
+
+  onExit(listener: (error: WorkerExitedError) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  /** Handles a worker→host notification (e.g. `$/progress`, `instance/state`). */
+  onNotification(method: string, handler: (params: unknown) => void): void {
+    this.notificationHandlers.set(method, handler);
+    this.connection?.onNotification(method, handler);
+  }
+
+  /** Spawns the worker and completes the `initialize` handshake. */
+  async start(): Promise<InitializeResult> {
+    const { options } = this;
+    const child = spawn(options.command, [...options.args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+    });
+    this.child = child;
+    const logger = options.logger.child({ workerPid: child.pid });
+    pipeLogs(child, logger);
+    const writer = new FramedMessageWriter(child.stdin, options.framing);
+    const reader = new FramedMessageReader(child.stdout, {
+      framing: options.framing,
+      onInvalidMessage: (invalid) => logger.error({ code: invalid.code }, `invalid message from worker: ${invalid.message}`),
+    });
+    child.stdin.on('error', () => undefined); // EPIPE after the worker died: the exit handler reports it
+    const connection = createMessageConnection(reader, writer, {
+      error: (m) => logger.error(m),
+      warn: (m) => logger.warn(m),
+      info: (m) => logger.debug(m),
+      log: (m) => logger.debug(m),
+    });
+    for (const [method, handler] of this.notificationHandlers) connection.onNotification(method, handler);
+    this.connection = connection;
+    child.once('exit', (code, signal) => {
+      this.exitInfo = new WorkerExitedError(code, signal);
+      logger.debug({ code, signal }, 'worker exited');
+      connection.dispose();
+      for (const listener of this.exitListeners) listener(this.exitInfo);
+    });
+    child.once('error', (error) => logger.error({ err: error.message }, 'worker process error'));
+    connection.listen();
+
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WorkerStartTimeoutError(options.startTimeoutMs)), options.startTimeoutMs);
+    });
+    const exited = new Promise<never>((_, reject) => this.onExit(reject));
+    try {
+      return await Promise.race([
+        this.request<InitializeResult>(Method.initialize, {
+          protocolVersion: PROTOCOL_VERSION,
+          ...(options.hostName ? { hostName: options.hostName } : {}),
+        }),
+        timeout,
+        exited,
+      ]);
+    } catch (error) {
+      this.kill();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Sends a request. Rejects with a {@link PluginError}: the worker's own error,
+   * or `POSTGRES_WORKER_CRASHED` when the worker died before answering.
+   */
+  async request<T>(method: string, params: unknown, token?: CancellationToken): Promise<T> {
+    const connection = this.connection;
+    if (!connection || this.exitInfo) throw Errors.workerCrashed({ reason: 'worker not running' });
+    try {
+      return (await (token ? connection.sendRequest(method, params, token) : connection.sendRequest(method, params))) as T;
+    } catch (error) {
+      throw this.toPluginError(error);
+    }
+  }
+
+  notify(method: string, params?: unknown): void {
+    if (this.connection && !this.exitInfo) void this.connection.sendNotification(method, params);
+  }
+
+  /** `shutdown`, then `exit`, then SIGKILL if the process is still there after the bound. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || this.exitInfo) return;
+    const exited = once(child, 'exit').catch(() => undefined);
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, this.options.stopTimeoutMs).unref());
+    try {
+      await Promise.race([this.request(Method.shutdown, null), bound]);
+      this.notify(Method.exit);
+      child.stdin.end();
+    } catch {
+      // Already dying or refusing: the kill below settles it.
+    }
+    await Promise.race([exited, bound]);
+    if (!this.exitInfo) {
+      this.kill();
+      await exited;
+    }
+  }
+
+  /** SIGKILL; safe to call any number of times. */
+  kill(): void {
+    if (this.child && !this.exitInfo) this.child.kill('SIGKILL');
+  }
+
+  private toPluginError(error: unknown): PluginError {
+    if (error instanceof ResponseError) {
+      const fromWorker = PluginError.fromData(error.data);
+      if (fromWorker) return fromWorker;
+      if (this.exitInfo) return Errors.workerCrashed({ exitCode: this.exitInfo.exitCode, signal: this.exitInfo.signal });
+      return new PluginError('POSTGRES_QUERY_FAILED', error.message, { rpcCode: error.code }, false);
+    }
+    if (error instanceof PluginError) return error;
+    return Errors.workerCrashed({
+      reason: error instanceof Error ? error.message : String(error),
+      ...(this.exitInfo ? { exitCode: this.exitInfo.exitCode, signal: this.exitInfo.signal } : {}),
+    });
+  }
+}
+
+const PINO_LEVELS: Record<number, pino.Level> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** Worker stderr → host logger: pino lines keep their level, anything else is a warning. */
+function pipeLogs(child: ChildProcessWithoutNullStreams, logger: pino.Logger): void {
+  const lines = readline.createInterface({ input: child.stderr });
+  lines.on('line', (line) => {
+    if (line.startsWith('{')) {
+      try {
+        const entry = JSON.parse(line) as { level?: number; msg?: string; time?: number; pid?: number; name?: string };
+        const level = PINO_LEVELS[entry.level ?? 30] ?? 'info';
+        const { msg, level: _l, time: _t, pid: _p, name: _n, ...rest } = entry;
+        logger[level](rest, msg ?? '');
+        return;
+      } catch {
+        // not JSON after all: fall through
+      }
+    }
+    if (line.trim()) logger.warn({ stderr: line }, 'worker stderr');
+  });
+}

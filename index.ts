@@ -1,0 +1,12 @@
+/**
+ * postgres-plugin: the in-process plugin class, the protocol declarations, and
+ * (under `postgres-plugin/host`) the host library that runs it out of process.
+ */
+export { PostgresPlugin, initialize, type PluginContext, type StatementInput } from './worker/postgres-plugin';
+export { PluginError, type PluginErrorData } from './shared/plugin-error';
+export { PluginErrorCode, RpcErrorCode } from './shared/error-codes';
+export { pluginConfigSchema, normalizeConfig, type PluginConfig, type NormalizedConfig } from './shared/config-schema';
+export { CONFIG_DEFAULTS } from './shared/config-defaults';
+export { Method, PROTOCOL_VERSION, PLUGIN_NAME } from './shared/protocol';
+export { OPERATION_NAMES, type OperationName } from './shared/operation-params';
+export type { QueryResult, ExecuteResult, ConnectionStats, FieldInfo } from './shared/results';

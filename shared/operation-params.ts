@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * The params of every operation (DESIGN §4), as zod schemas built once at load
+ * time. Declarations only: the worker runs them, the OpenRPC document is
+ * generated from them.
+ */
+
+/** Per-request statement timeout in ms; overrides `options.queryTimeout`. */
+const timeout = z.number().int().min(1).max(2_147_483_647);
+const transactionId = z.string().min(1).max(200);
+
+const noParams = z.object({ timeout: timeout.optional() }).strict();
+
+export const statementParamsSchema = z
+  .object({
+    sql: z.string().min(1, 'must be a non-empty SQL string'),
+    params: z.array(z.unknown()).max(65_535).optional(),
+    timeout: timeout.optional(),
+    rowMode: z.enum(['object', 'array']).optional(),
+    multiStatement: z.boolean().optional(),
+    transactionId: transactionId.optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.multiStatement && p.params && p.params.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params'],
+        message: 'multiStatement scripts run on the simple protocol and take no params',
+      });
+    }
+  });
+export type StatementParams = z.output<typeof statementParamsSchema>;
+
+/** Operation name → params schema. The keys are the operations the worker offers. */
+export const operationParamsSchemas = {
+  connect: noParams,
+  disconnect: noParams,
+  isConnected: noParams,
+  ping: noParams,
+  query: statementParamsSchema,
+  queryOne: statementParamsSchema,
+  queryValue: statementParamsSchema,
+  execute: statementParamsSchema,
+  getStats: noParams,
+  closeAllConnections: noParams,
+} as const;
+
+export type OperationName = keyof typeof operationParamsSchemas;
+export const OPERATION_NAMES = Object.freeze(Object.keys(operationParamsSchemas) as OperationName[]);
+
+export function isOperationName(name: string): name is OperationName {
+  return Object.prototype.hasOwnProperty.call(operationParamsSchemas, name);
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { loggingConfigSchema } from './config-schema';
+
+/**
+ * The JSON-RPC surface of the worker (DESIGN §3): method names, the shapes of
+ * the lifecycle messages, and the JSON-RPC envelope itself. Declarations only.
+ */
+
+export const PROTOCOL_VERSION = 1;
+export const PLUGIN_NAME = 'postgres-plugin';
+
+export const Method = {
+  initialize: 'initialize',
+  execute: 'execute',
+  shutdown: 'shutdown',
+  exit: 'exit',
+  discover: 'rpc.discover',
+  cancelRequest: '$/cancelRequest',
+  progress: '$/progress',
+  instanceState: 'instance/state',
+} as const;
+
+export const initializeParamsSchema = z
+  .object({
+    protocolVersion: z.literal(PROTOCOL_VERSION),
+    hostName: z.string().max(200).optional(),
+    logging: loggingConfigSchema.optional(),
+  })
+  .strict();
+export type InitializeParams = z.input<typeof initializeParamsSchema>;
+
+export interface InitializeResult {
+  name: typeof PLUGIN_NAME;
+  version: string;
+  protocolVersion: typeof PROTOCOL_VERSION;
+  operations: string[];
+  capabilities: {
+    framing: string[];
+    cancellation: boolean;
+    progress: boolean;
+    preparedStatements: boolean;
+  };
+}
+
+/** Instance ids: a tenant group before the first `:` (used for isolation), then the rest. */
+export const instanceIdSchema = z.string().min(1).max(256);
+
+export const executeParamsSchema = z
+  .object({
+    instanceId: instanceIdSchema,
+    operation: z.string().min(1).max(100),
+    params: z.record(z.string(), z.unknown()).optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    progressToken: z.union([z.string(), z.number()]).optional(),
+  })
+  .strict();
+export type ExecuteParams = z.output<typeof executeParamsSchema>;
+
+/** A JSON-RPC 2.0 message as it may arrive: request, notification or response. */
+export const jsonRpcMessageSchema = z.union([
+  z
+    .object({
+      jsonrpc: z.literal('2.0'),
+      id: z.union([z.string(), z.number().int()]).optional(),
+      method: z.string().min(1),
+      params: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      jsonrpc: z.literal('2.0'),
+      id: z.union([z.string(), z.number().int(), z.null()]),
+      result: z.unknown().optional(),
+      error: z
+        .object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() })
+        .optional(),
+    })
+    .strict()
+    .refine((m) => ('result' in m) !== ('error' in m), 'a response has exactly one of result and error'),
+]);
+
+export type InstanceState = 'connected' | 'reconnecting' | 'failed' | 'closed';
+
+export interface InstanceStateParams {
+  instanceId: string;
+  state: InstanceState;
+  attempt?: number;
+  error?: { code: string; message: string };
+}

@@ -1,0 +1,31 @@
+/** Result shapes of the operations (DESIGN §4). Declarations only. */
+
+export interface FieldInfo {
+  name: string;
+  dataTypeID: number;
+}
+
+export interface QueryResult<Row = Record<string, unknown>> {
+  rows: Row[];
+  rowCount: number | null;
+  command: string;
+  fields: FieldInfo[];
+}
+
+export interface ExecuteResult {
+  rowCount: number | null;
+  command: string;
+}
+
+/** Pool and query statistics of one instance; never carries a secret. */
+export interface ConnectionStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+  min: number;
+  queryCount: number;
+  errorCount: number;
+  avgQueryTime: number;
+  maxQueryTime: number;
+}

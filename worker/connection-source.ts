@@ -1,0 +1,101 @@
+import pg from 'pg';
+import type { NormalizedConfig } from '../shared/config-schema';
+import { toPluginError, type ErrorContext } from './error-mapping';
+import type { Logger } from './logger';
+import { poolOptionsFor } from './pool-factory';
+import { cancelBackend, type CancelTarget } from './statement-canceller';
+
+/**
+ * Owns one instance's `pg.Pool`: created lazily, ended on demand, re-created on
+ * next use. Every checkout goes through {@link acquire}, the one place where
+ * connect-phase errors are mapped (nothing was sent, so they are retryable).
+ */
+export class ConnectionSource {
+  private pool: pg.Pool | undefined;
+  private endings = new Set<Promise<void>>();
+  /** Clients checked out right now, so shutdown can cancel what they run. */
+  private readonly active = new Set<pg.PoolClient>();
+
+  constructor(
+    private readonly config: NormalizedConfig,
+    private readonly logger: Logger,
+    private readonly errorContext: Omit<ErrorContext, 'phase'>,
+  ) {}
+
+  /** The live pool, created on first use. */
+  get current(): pg.Pool {
+    return (this.pool ??= this.createPool());
+  }
+
+  /** Whether a pool exists (it may have no connection open yet). */
+  get hasPool(): boolean {
+    return this.pool !== undefined;
+  }
+
+  /** Checks out a client, or rejects with a mapped connect-phase error. */
+  async acquire(): Promise<pg.PoolClient> {
+    const pool = this.current;
+    try {
+      const client = await pool.connect();
+      this.active.add(client);
+      return client;
+    } catch (error) {
+      throw toPluginError(error, {
+        ...this.errorContext,
+        phase: 'connect',
+        poolMax: this.config.pool.max,
+        acquireTimeoutMs: this.config.pool.connectionTimeoutMillis,
+      });
+    }
+  }
+
+  /** Returns a client; with an error it is destroyed instead of reused. */
+  release(client: pg.PoolClient, error?: Error): void {
+    this.active.delete(client);
+    client.release(error);
+  }
+
+  /** Cancels, on the server, whatever the checked-out clients are running. */
+  async cancelActive(): Promise<void> {
+    await Promise.all([...this.active].map((client) => cancelBackend(client as unknown as CancelTarget)));
+  }
+
+  /** Number of clients checked out now. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Ends the pool: idle clients close now, checked-out ones when released.
+   * The next {@link acquire} starts a fresh pool.
+   */
+  async end(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (!pool) return;
+    const ending = pool.end().catch((error: Error) => {
+      this.logger.warn({ err: error.message }, 'error while ending pool');
+    });
+    this.endings.add(ending);
+    await ending;
+    this.endings.delete(ending);
+  }
+
+  /** Resolves when every pool this source ever ended has finished ending. */
+  async drained(): Promise<void> {
+    await Promise.all([...this.endings]);
+  }
+
+  private createPool(): pg.Pool {
+    const pool = new pg.Pool(poolOptionsFor(this.config));
+    // An idle client dying (server restart, network) must never crash the process.
+    pool.on('error', (error: Error) => {
+      this.logger.warn({ err: error.message }, 'idle PostgreSQL client failed and was removed from the pool');
+    });
+    if (this.config.logging.logConnections) {
+      pool.on('connect', () => this.logger.info({ total: pool.totalCount }, 'pool opened a connection'));
+      pool.on('remove', () => this.logger.info({ total: pool.totalCount }, 'pool closed a connection'));
+    }
+    return pool;
+  }
+}

@@ -1,0 +1,64 @@
+import { Errors } from '../shared/errors';
+import type { Logger } from './logger';
+import { PostgresPlugin } from './postgres-plugin';
+
+interface Entry {
+  plugin: PostgresPlugin;
+  /** The config exactly as last received, to skip re-validation when it is resent unchanged. */
+  raw: string;
+}
+
+/**
+ * instanceId → plugin (and so its pool). A pool is replaced only when the
+ * config's fingerprint changes; resending the same config is cheap.
+ */
+export class InstanceRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly retiring = new Set<Promise<void>>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** The plugin for `instanceId`, created or reconfigured from `config` when given. */
+  resolve(instanceId: string, config: Record<string, unknown> | undefined): PostgresPlugin {
+    const entry = this.entries.get(instanceId);
+    if (config === undefined) {
+      if (!entry) throw Errors.configRequired(instanceId);
+      return entry.plugin;
+    }
+    const raw = JSON.stringify(config);
+    if (entry && entry.raw === raw) return entry.plugin;
+    const logger = this.logger.child({ instanceId });
+    const candidate = new PostgresPlugin({ config: config as never, logger });
+    logger.level = candidate.config.logging.level;
+    if (entry && entry.plugin.fingerprint === candidate.fingerprint) {
+      entry.raw = raw;
+      return entry.plugin;
+    }
+    if (entry) {
+      logger.info('configuration changed: replacing the pool');
+      this.retire(entry.plugin);
+    }
+    this.entries.set(instanceId, { plugin: candidate, raw });
+    return candidate;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Closes every instance (cancelling running statements) and forgets them. */
+  async closeAll(): Promise<void> {
+    const plugins = [...this.entries.values()].map((e) => e.plugin);
+    this.entries.clear();
+    await Promise.all([...plugins.map((p) => p.close()), ...this.retiring]);
+  }
+
+  /** An old pool finishes its in-flight work, then ends. */
+  private retire(plugin: PostgresPlugin): void {
+    const done = plugin
+      .disconnect()
+      .catch((error: Error) => this.logger.warn({ err: error.message }, 'error retiring a replaced pool'))
+      .finally(() => this.retiring.delete(done));
+    this.retiring.add(done);
+  }
+}

@@ -1,0 +1,21 @@
+import type { z } from 'zod';
+import type { Cancellation } from '../cancellation';
+import type { PostgresPlugin } from '../postgres-plugin';
+
+/** What an operation runs against. */
+export interface OperationContext {
+  instanceId: string;
+  plugin: PostgresPlugin;
+  cancellation: Cancellation | undefined;
+}
+
+/** One entry of the operation table: its params schema and its implementation. */
+export interface Operation<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  run(ctx: OperationContext, params: z.output<S>): Promise<unknown>;
+}
+
+/** Declares an operation with its params type inferred from the schema. */
+export function defineOperation<S extends z.ZodType>(schema: S, run: Operation<S>['run']): Operation<S> {
+  return { schema, run };
+}

@@ -1,0 +1,231 @@
+import { CONFIG_DEFAULTS } from '../shared/config-defaults';
+import { configFingerprint } from '../shared/config-fingerprint';
+import { normalizeConfig, pluginConfigSchema, type NormalizedConfig, type PluginConfig } from '../shared/config-schema';
+import { statementParamsSchema, type StatementParams } from '../shared/operation-params';
+import type { ConnectionStats, ExecuteResult, QueryResult } from '../shared/results';
+import { parseOrThrow } from '../shared/validation';
+import { PluginError } from '../shared/plugin-error';
+import { PluginErrorCode } from '../shared/error-codes';
+import { fromAbortSignal, type Cancellation } from './cancellation';
+import { ConnectionSource } from './connection-source';
+import { createLogger, type Logger } from './logger';
+import { endpointOf, secretsOf } from './pool-factory';
+import { StatementRunner } from './statement-runner';
+
+/** What the plugin is created with: its configuration and, optionally, a logger. */
+export interface PluginContext {
+  config: PluginConfig;
+  /** A pino logger; by default one on stderr at `config.logging.level`. */
+  logger?: Logger;
+}
+
+/** A statement as the in-process API takes it: SQL text, or the params object of the wire. */
+export type StatementInput = string | (Omit<StatementParams, 'transactionId'> & { signal?: AbortSignal });
+
+/**
+ * The plugin in process: one configuration, one pool. The worker keeps one of
+ * these per instanceId and forwards operations to it.
+ *
+ * ```ts
+ * const plugin = new PostgresPlugin({ config });
+ * await plugin.initialize();
+ * const n = await plugin.queryValue('SELECT 1 as test'); // 1
+ * ```
+ */
+export class PostgresPlugin {
+  private state: PluginState | undefined;
+  private connected = false;
+
+  constructor(context?: PluginContext) {
+    if (context) this.state = createState(context);
+  }
+
+  /** Validates the configuration (throws `POSTGRES_INVALID_PARAMS` naming each bad key) and prepares the pool. */
+  async initialize(context?: PluginContext): Promise<void> {
+    if (context) {
+      await this.state?.source.end();
+      this.state = createState(context);
+      this.connected = false;
+    }
+    this.ready();
+  }
+
+  /** The normalised configuration in force. */
+  get config(): NormalizedConfig {
+    return this.ready().config;
+  }
+
+  /** Canonical fingerprint of the configuration: equal settings, equal fingerprint. */
+  get fingerprint(): string {
+    return this.ready().fingerprint;
+  }
+
+  /** Opens a connection to prove the server is reachable and the credentials work. */
+  async connect(): Promise<void> {
+    const source = this.ready().source;
+    source.release(await source.acquire());
+    this.connected = true;
+  }
+
+  /** Ends the pool; a later call opens a new one. */
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    await this.state?.source.end();
+  }
+
+  async isConnected(): Promise<boolean> {
+    return this.connected && this.state?.source.hasPool === true;
+  }
+
+  /** `true` when `SELECT 1` succeeds within `timeout` (default the config's query timeout). */
+  async ping(timeout?: number): Promise<boolean> {
+    try {
+      await this.runStatement({ sql: 'SELECT 1', ...(timeout !== undefined ? { timeout } : {}) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async query<Row = Record<string, unknown>>(input: StatementInput, params?: unknown[]): Promise<QueryResult<Row>> {
+    const { statement, cancellation } = this.statement(input, params);
+    return (await this.runStatement(statement, cancellation)) as QueryResult<Row>;
+  }
+
+  /** The first row, or `null`. */
+  async queryOne<Row = Record<string, unknown>>(input: StatementInput, params?: unknown[]): Promise<Row | null> {
+    return firstRow(await this.query<Row>(input, params));
+  }
+
+  /** The first column of the first row, or `null`. */
+  async queryValue<T = unknown>(input: StatementInput, params?: unknown[]): Promise<T | null> {
+    return firstValue(await this.query(input, params)) as T | null;
+  }
+
+  /** Runs a statement for its effect: `{ rowCount, command }`. */
+  async execute(input: StatementInput, params?: unknown[]): Promise<ExecuteResult> {
+    return toExecuteResult(await this.query(input, params));
+  }
+
+  async getStats(): Promise<ConnectionStats> {
+    const state = this.ready();
+    const pool = state.source.hasPool ? state.source.current : undefined;
+    const stats = state.runner.stats;
+    return {
+      total: pool?.totalCount ?? 0,
+      idle: pool?.idleCount ?? 0,
+      waiting: pool?.waitingCount ?? 0,
+      max: state.config.pool.max,
+      min: state.config.pool.min,
+      queryCount: stats.queryCount,
+      errorCount: stats.errorCount,
+      avgQueryTime: round(stats.avgQueryTime),
+      maxQueryTime: round(stats.maxQueryTime),
+    };
+  }
+
+  /** Closes every pooled connection now; the next statement opens fresh ones. */
+  async closeAllConnections(): Promise<void> {
+    this.connected = false;
+    await this.state?.source.end();
+  }
+
+  /**
+   * Stops everything for good, quickly: cancels running statements on the
+   * server, then ends the pool. Used on worker shutdown.
+   */
+  async close(): Promise<void> {
+    this.connected = false;
+    const source = this.state?.source;
+    if (!source) return;
+    await source.cancelActive();
+    await source.end();
+  }
+
+  /**
+   * Runs an already-validated statement. This is the worker's hot path, so it
+   * skips re-validation.
+   * @internal
+   */
+  async runStatement(p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
+    const state = this.ready();
+    const client = await state.source.acquire();
+    try {
+      const result = await state.runner.run(client, p, { cancellation });
+      this.connected = true;
+      state.source.release(client);
+      return result;
+    } catch (error) {
+      // A lost connection must not go back to the pool; SQL errors leave it usable.
+      const lost = (error as PluginError).code === PluginErrorCode.CONNECTION_FAILED;
+      if (lost) this.connected = false;
+      state.source.release(client, lost ? (error as Error) : undefined);
+      throw error;
+    }
+  }
+
+  private statement(input: StatementInput, params?: unknown[]): { statement: StatementParams; cancellation?: Cancellation } {
+    if (typeof input === 'string') {
+      return { statement: parseOrThrow(statementParamsSchema, params ? { sql: input, params } : { sql: input }, 'params') };
+    }
+    const { signal, ...rest } = input;
+    const statement = parseOrThrow(statementParamsSchema, params ? { ...rest, params } : rest, 'params');
+    return signal ? { statement, cancellation: fromAbortSignal(signal) } : { statement };
+  }
+
+  private ready(): PluginState {
+    if (!this.state) {
+      throw new PluginError(PluginErrorCode.INVALID_PARAMS, 'Invalid params: config: the plugin has no configuration; pass { config } to the constructor or initialize()', {
+        issues: [{ path: 'config', message: 'required' }],
+      });
+    }
+    return this.state;
+  }
+}
+
+/** Creates and initialises a plugin in one step. */
+export async function initialize(context: PluginContext): Promise<PostgresPlugin> {
+  const plugin = new PostgresPlugin(context);
+  await plugin.initialize();
+  return plugin;
+}
+
+interface PluginState {
+  config: NormalizedConfig;
+  fingerprint: string;
+  source: ConnectionSource;
+  runner: StatementRunner;
+}
+
+function createState(context: PluginContext): PluginState {
+  const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
+  const logger = context.logger ?? createLogger(config.logging.level);
+  const endpoint = endpointOf(config);
+  const errorContext = { ...endpoint, secrets: secretsOf(config) };
+  return {
+    config,
+    fingerprint: configFingerprint(config),
+    source: new ConnectionSource(config, logger, errorContext),
+    runner: new StatementRunner(config, logger, errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize),
+  };
+}
+
+export function firstRow<Row>(result: QueryResult<Row>): Row | null {
+  return result.rows.length > 0 ? result.rows[0]! : null;
+}
+
+export function firstValue(result: QueryResult<unknown>): unknown {
+  const row = result.rows[0];
+  if (row === undefined) return null;
+  if (Array.isArray(row)) return row.length > 0 ? (row[0] ?? null) : null;
+  const first = result.fields[0];
+  return first ? ((row as Record<string, unknown>)[first.name] ?? null) : null;
+}
+
+export function toExecuteResult(result: QueryResult<unknown>): ExecuteResult {
+  return { rowCount: result.rowCount, command: result.command };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,168 @@
+import type { Readable, Writable } from 'node:stream';
+import { createMessageConnection, ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
+import { Errors } from '../shared/errors';
+import { RpcErrorCode } from '../shared/error-codes';
+import { isOperationName, OPERATION_NAMES } from '../shared/operation-params';
+import { PluginError } from '../shared/plugin-error';
+import { executeParamsSchema, initializeParamsSchema, Method, PLUGIN_NAME, PROTOCOL_VERSION, type InitializeResult } from '../shared/protocol';
+import { FRAMINGS, type Framing } from '../shared/transport/framing';
+import { FramedMessageReader, FramingError } from '../shared/transport/message-reader';
+import { FramedMessageWriter } from '../shared/transport/message-writer';
+import { parseOrThrow } from '../shared/validation';
+import { InstanceRegistry } from './instance-registry';
+import type { Logger } from './logger';
+import { openRpcDocument } from './openrpc';
+import { operations } from './operations';
+
+export interface RpcServerOptions {
+  input: Readable;
+  output: Writable;
+  framing: Framing;
+  maxMessageBytes?: number;
+  logger: Logger;
+  version: string;
+  /** Called once the server is done; the process exits with `code`. */
+  onExit: (code: number) => void;
+}
+
+/** Longest a shutdown may take before the process exits anyway (DESIGN §2: within 2 s). */
+const SHUTDOWN_BOUND_MS = 1_500;
+
+/**
+ * The worker's JSON-RPC endpoint: lifecycle (initialize → execute… → shutdown →
+ * exit), dispatch of `execute` to the operation table, and the mapping of every
+ * failure to a JSON-RPC error. Nothing raw crosses: unexpected errors become
+ * plugin errors without stack traces.
+ */
+export class RpcServer {
+  private readonly connection: MessageConnection;
+  private readonly writer: FramedMessageWriter;
+  private readonly registry: InstanceRegistry;
+  private initialized = false;
+  private shutdownDone = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: RpcServerOptions) {
+    const { logger } = options;
+    this.registry = new InstanceRegistry(logger);
+    this.writer = new FramedMessageWriter(options.output, options.framing);
+    const reader = new FramedMessageReader(options.input, {
+      framing: options.framing,
+      ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+      onInvalidMessage: (invalid) => {
+        logger.warn({ code: invalid.code, id: invalid.id }, invalid.message);
+        void this.writer.write({ jsonrpc: '2.0', id: invalid.id, error: { code: invalid.code, message: invalid.message } } as never);
+      },
+    });
+    reader.onError((error) => {
+      if (error instanceof FramingError) {
+        // The stream can't be resynchronised; leave cleanly so the host restarts us.
+        logger.error({ err: error.message }, 'framing lost; exiting');
+        void this.stop(1);
+      }
+    });
+    reader.onClose(() => void this.stop(this.shutdownDone ? 0 : 1));
+    this.connection = createMessageConnection(reader, this.writer, {
+      error: (m) => logger.error(m),
+      warn: (m) => logger.warn(m),
+      info: (m) => logger.debug(m),
+      log: (m) => logger.debug(m),
+    });
+    this.register();
+  }
+
+  listen(): void {
+    this.connection.listen();
+  }
+
+  private register(): void {
+    const c = this.connection;
+    c.onRequest(Method.initialize, (params: unknown) => this.guard(() => this.initialize(params)));
+    c.onRequest(Method.execute, (...args: unknown[]) => {
+      const token = args.pop() as CancellationToken;
+      return this.guard(() => this.execute(args.length === 1 ? args[0] : args, token));
+    });
+    c.onRequest(Method.shutdown, () =>
+      this.guard(async () => {
+        this.requireInitialized();
+        await this.closeAll();
+        this.shutdownDone = true;
+        return null;
+      }),
+    );
+    c.onRequest(Method.discover, () => this.guard(async () => openRpcDocument(this.options.version)));
+    c.onNotification(Method.exit, () => void this.stop(this.shutdownDone ? 0 : 1));
+    c.onRequest((method: string) => {
+      if (!this.initialized) return notInitialized();
+      return new ResponseError(RpcErrorCode.METHOD_NOT_FOUND, `Unhandled method ${method}`);
+    });
+    c.onNotification(() => undefined);
+  }
+
+  private async initialize(params: unknown): Promise<InitializeResult> {
+    const p = parseOrThrow(initializeParamsSchema, params ?? {}, 'params');
+    if (p.logging?.level) this.options.logger.level = p.logging.level;
+    this.initialized = true;
+    this.options.logger.debug({ hostName: p.hostName }, 'initialized');
+    return {
+      name: PLUGIN_NAME,
+      version: this.options.version,
+      protocolVersion: PROTOCOL_VERSION,
+      operations: [...OPERATION_NAMES],
+      capabilities: { framing: [...FRAMINGS], cancellation: true, progress: false, preparedStatements: true },
+    };
+  }
+
+  private async execute(params: unknown, token: CancellationToken): Promise<unknown> {
+    this.requireInitialized();
+    if (this.stopping || this.shutdownDone) throw Errors.workerUnavailable('the worker is shutting down');
+    const p = parseOrThrow(executeParamsSchema, params, 'params');
+    if (!isOperationName(p.operation)) throw Errors.unknownOperation(p.operation, OPERATION_NAMES);
+    const operation = operations[p.operation];
+    const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');
+    const plugin = this.registry.resolve(p.instanceId, p.config);
+    return operation.run({ instanceId: p.instanceId, plugin, cancellation: token }, opParams);
+  }
+
+  private requireInitialized(): void {
+    if (!this.initialized) throw notInitialized();
+  }
+
+  /** Runs a handler; whatever it throws leaves as a JSON-RPC error of the contract. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw toResponseError(error, this.options.logger);
+    }
+  }
+
+  private closeAll(): Promise<void> {
+    return this.registry.closeAll();
+  }
+
+  /** Rolls back, ends pools (bounded), flushes output and exits. Idempotent. */
+  stop(code: number): Promise<void> {
+    this.stopping ??= (async () => {
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BOUND_MS).unref());
+      await Promise.race([this.closeAll().catch(() => undefined), bound]);
+      await Promise.race([this.writer.drain(), bound]);
+      this.connection.dispose();
+      this.options.onExit(code);
+    })();
+    return this.stopping;
+  }
+}
+
+function notInitialized(): ResponseError<undefined> {
+  return new ResponseError(RpcErrorCode.SERVER_NOT_INITIALIZED, 'Server not initialized: send initialize first');
+}
+
+function toResponseError(error: unknown, logger: Logger): ResponseError<unknown> {
+  if (error instanceof ResponseError) return error;
+  if (error instanceof PluginError) return new ResponseError(error.rpcCode, error.message, error.toData());
+  // A bug, not an input problem: log it here, send no stack across.
+  logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'unexpected error');
+  const internal = Errors.internal(error instanceof Error ? error.message : String(error));
+  return new ResponseError(RpcErrorCode.INTERNAL_ERROR, internal.message, internal.toData());
+}

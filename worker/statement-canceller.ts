@@ -1,0 +1,42 @@
+import net from 'node:net';
+
+/** What is needed to address a backend with a CancelRequest. */
+export interface CancelTarget {
+  host?: string;
+  port?: number;
+  processID: number | null;
+  secretKey: number | null;
+}
+
+const CANCEL_REQUEST_CODE = 80877102;
+const CANCEL_SOCKET_TIMEOUT_MS = 2_000;
+
+/**
+ * Sends PostgreSQL's CancelRequest for a backend on a fresh connection, so a
+ * running statement really stops on the server. Resolves when the server has
+ * taken the request (it closes the socket), never rejects: cancellation is
+ * best effort, and the caller's own error path stays in charge.
+ */
+export function cancelBackend(target: CancelTarget): Promise<void> {
+  if (target.processID === null || target.secretKey === null) return Promise.resolve();
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
+  packet.writeInt32BE(target.processID, 8);
+  packet.writeInt32BE(target.secretKey, 12);
+  const host = target.host ?? 'localhost';
+  const port = target.port ?? 5432;
+  return new Promise((resolve) => {
+    const socket = host.startsWith('/') ? net.connect(`${host}/.s.PGSQL.${port}`) : net.connect(port, host);
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    };
+    const timer = setTimeout(done, CANCEL_SOCKET_TIMEOUT_MS);
+    socket.once('connect', () => socket.write(packet));
+    socket.once('error', done);
+    socket.once('close', done);
+    socket.once('end', done);
+  });
+}

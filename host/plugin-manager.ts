@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { Errors } from '../shared/errors';
@@ -30,8 +31,14 @@ export interface PluginManagerOptions {
 
 const DEFAULTS = Object.freeze({ framing: 'content-length' as Framing, startTimeoutMs: 10_000, stopTimeoutMs: 2_000 });
 
-/** The bundled worker: `dist/worker/main.js` next to this file's `dist/host/`. */
-export const BUNDLED_WORKER = path.join(__dirname, '..', 'worker', 'main.js');
+/**
+ * The bundled worker: `dist/worker/main.js` beside this file's `dist/host/`
+ * (or, when this file runs from source as in the tests, the built one in `dist/`).
+ */
+export const BUNDLED_WORKER = [
+  path.join(__dirname, '..', 'worker', 'main.js'),
+  path.join(__dirname, '..', 'dist', 'worker', 'main.js'),
+].find((candidate) => fs.existsSync(candidate)) ?? path.join(__dirname, '..', 'worker', 'main.js');
 
 interface Slot {
   name: string;
@@ -165,7 +172,9 @@ export class PluginManager {
         slot.worker = worker;
         return worker;
       } catch (error) {
-        throw Errors.workerUnavailable(`worker failed to start: ${(error as Error).message}`);
+        throw Errors.workerUnavailable(`worker failed to start: ${(error as Error).message}`, {
+          stderr: worker.stderrTail.slice(-5),
+        });
       } finally {
         slot.starting = undefined;
       }

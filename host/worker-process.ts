@@ -35,6 +35,8 @@ export class WorkerProcess {
   private exitInfo: WorkerExitedError | undefined;
   private readonly exitListeners: ((error: WorkerExitedError) => void)[] = [];
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
+  /** The worker's last stderr lines (already redacted by the worker), to explain a failed start. */
+  readonly stderrTail: string[] = [];
 
   constructor(private readonly options: WorkerProcessOptions) {}
 
@@ -65,7 +67,7 @@ export class WorkerProcess {
     });
     this.child = child;
     const logger = options.logger.child({ workerPid: child.pid });
-    pipeLogs(child, logger);
+    pipeLogs(child, logger, this.stderrTail);
     const writer = new FramedMessageWriter(child.stdin, options.framing);
     const reader = new FramedMessageReader(child.stdout, {
       framing: options.framing,
@@ -172,9 +174,11 @@ export class WorkerProcess {
 const PINO_LEVELS: Record<number, pino.Level> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 /** Worker stderr → host logger: pino lines keep their level, anything else is a warning. */
-function pipeLogs(child: ChildProcessWithoutNullStreams, logger: pino.Logger): void {
+function pipeLogs(child: ChildProcessWithoutNullStreams, logger: pino.Logger, tail: string[]): void {
   const lines = readline.createInterface({ input: child.stderr });
   lines.on('line', (line) => {
+    tail.push(line.slice(0, 1000));
+    if (tail.length > 20) tail.shift();
     if (line.startsWith('{')) {
       try {
         const entry = JSON.parse(line) as { level?: number; msg?: string; time?: number; pid?: number; name?: string };

@@ -13,8 +13,10 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], root: string
   const out: ValidationIssue[] = [];
   for (const issue of issues) {
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      // A union failing everywhere is clearest reported through its closest branch.
-      const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
+      // A union failing everywhere is clearest reported through its closest branch:
+      // the one that got past the type check (deepest issues), then the fewest issues.
+      const depth = (branch: readonly z.core.$ZodIssue[]) => Math.min(...branch.map((i) => i.path.length));
+      const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) || (depth(b) === depth(a) && b.length < a.length) ? b : a));
       const nested = describeIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), root);
       out.push(...nested);
       continue;

@@ -1,0 +1,71 @@
+import { PluginManager } from '../../host';
+import { memoryLogger } from '../support/memory-logger';
+import { startOwnServer, type OwnServer } from '../support/own-server';
+import { freePortSync } from '../support/free-port';
+
+// A password that must never show up anywhere: not in errors, not in logs.
+const CANARY = 'Canary-Pw-7f3a9d-DO-NOT-LEAK';
+
+let server: OwnServer;
+let plugins: PluginManager;
+const log = memoryLogger('trace');
+
+beforeAll(async () => {
+  // Its own server with scram-sha-256 auth, so a wrong password is really refused.
+  server = await startOwnServer(['--password', CANARY, '--auth', 'scram-sha-256']);
+  plugins = new PluginManager({ logger: log.logger });
+});
+afterAll(async () => {
+  await plugins.shutdown();
+  await server.stop();
+});
+
+const debugLogging = { level: 'trace', logQueries: true, logParameters: true, logConnections: true } as const;
+
+test('the right password works (the canary is the real password)', async () => {
+  const config = { host: server.host, port: server.port, user: server.user, password: CANARY, database: 'postgres', logging: debugLogging };
+  const res = await plugins.executePlugin('postgres-plugin', 'good', config, 'queryValue', { sql: 'SELECT $1::text', params: ['hello'] });
+  expect(res).toEqual({ success: true, data: 'hello' });
+});
+
+test('a wrong password gives POSTGRES_AUTH_FAILED', async () => {
+  const config = { host: server.host, port: server.port, user: server.user, password: CANARY + '-wrong', database: 'postgres', logging: debugLogging };
+  const res = await plugins.executePlugin('postgres-plugin', 'bad', config, 'query', { sql: 'SELECT 1' });
+  expect(res.success).toBe(false);
+  if (res.success) return;
+  expect(res.error.code).toBe('POSTGRES_AUTH_FAILED');
+  expect(res.error.retryable).toBe(false);
+  expect(res.error.details).toMatchObject({ sqlState: '28P01', host: server.host, port: server.port, user: server.user });
+  expect(JSON.stringify(res)).not.toContain(CANARY);
+});
+
+test('nothing listening gives POSTGRES_CONNECTION_FAILED with host and port', async () => {
+  const port = freePortSync();
+  const config = { host: '127.0.0.1', port, user: 'postgres', password: CANARY, database: 'postgres', logging: debugLogging, connectionTimeoutMillis: 1000 };
+  const res = await plugins.executePlugin('postgres-plugin', 'nowhere', config, 'query', { sql: 'SELECT 1' });
+  expect(res.success).toBe(false);
+  if (res.success) return;
+  expect(res.error.code).toBe('POSTGRES_CONNECTION_FAILED');
+  expect(res.error.retryable).toBe(true);
+  expect(res.error.details).toMatchObject({ host: '127.0.0.1', port });
+  expect(JSON.stringify(res)).not.toContain(CANARY);
+});
+
+test('a connection string with the canary: works, and fails without leaking it', async () => {
+  const url = `postgres://${server.user}:${encodeURIComponent(CANARY)}@${server.host}:${server.port}/postgres`;
+  const good = await plugins.executePlugin('postgres-plugin', 'url', { connectionString: url, logging: debugLogging }, 'ping', {});
+  expect(good).toEqual({ success: true, data: true });
+  const res = await plugins.executePlugin('postgres-plugin', 'url-bad', { connectionString: url.replace(/\/postgres$/, '/missing_db'), logging: debugLogging }, 'query', {
+    sql: 'SELECT 1',
+  });
+  expect(res.success === false && res.error).toMatchObject({ code: 'POSTGRES_CONNECTION_FAILED', details: { sqlState: '3D000' } });
+  expect(JSON.stringify(res)).not.toContain(CANARY);
+  expect(JSON.stringify(res)).not.toContain(encodeURIComponent(CANARY));
+});
+
+test('the canary appears in no log line of host or worker', async () => {
+  await new Promise((r) => setTimeout(r, 200)); // let the worker's last stderr lines arrive
+  expect(log.lines.length).toBeGreaterThan(0);
+  const leaks = log.lines.filter((line) => line.includes(CANARY) || line.includes(encodeURIComponent(CANARY)));
+  expect(leaks).toEqual([]);
+});

@@ -1,0 +1,110 @@
+import { PluginManager } from '../../host';
+import { WorkerProcess } from '../../host/worker-process';
+import { memoryLogger } from '../support/memory-logger';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+let db: TestDatabase;
+let plugins: PluginManager;
+const log = memoryLogger('debug');
+
+beforeAll(async () => {
+  db = await createTestDatabase('plugin_manager');
+  plugins = new PluginManager({ logger: log.logger });
+});
+afterAll(async () => {
+  await plugins.shutdown();
+  await db.drop();
+});
+
+test('the documented call returns the success envelope', async () => {
+  await plugins.executePlugin('postgres-plugin', 'user-123:production-db', db.config, 'execute', {
+    sql: 'CREATE TABLE users (id int PRIMARY KEY, name text)',
+  });
+  await plugins.executePlugin('postgres-plugin', 'user-123:production-db', db.config, 'execute', {
+    sql: 'INSERT INTO users VALUES ($1, $2)',
+    params: [123, 'Grace'],
+  });
+  const res = await plugins.executePlugin('postgres-plugin', 'user-123:production-db', db.config, 'query', {
+    sql: 'SELECT * FROM users WHERE id = $1',
+    params: [123],
+    timeout: 5000,
+  });
+  expect(res).toEqual({
+    success: true,
+    data: { rows: [{ id: 123, name: 'Grace' }], rowCount: 1, command: 'SELECT', fields: [{ name: 'id', dataTypeID: 23 }, { name: 'name', dataTypeID: 25 }] },
+  });
+});
+
+test('plugin errors come back as the error envelope, never thrown', async () => {
+  const sqlError = await plugins.executePlugin('postgres-plugin', 'i1', db.config, 'query', { sql: 'SELECT * FROM missing_table' });
+  expect(sqlError).toEqual({
+    success: false,
+    error: {
+      code: 'POSTGRES_QUERY_FAILED',
+      message: 'relation "missing_table" does not exist',
+      details: expect.objectContaining({ sqlState: '42P01', position: '15' }),
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      retryable: false,
+    },
+  });
+  const unknownOp = await plugins.executePlugin('postgres-plugin', 'i1', db.config, 'fly', {});
+  expect(unknownOp.success === false && unknownOp.error.code).toBe('POSTGRES_UNKNOWN_OPERATION');
+  const unknownPlugin = await plugins.executePlugin('mysql-plugin', 'i1', db.config, 'query', { sql: 'SELECT 1' });
+  expect(unknownPlugin.success === false && unknownPlugin.error.details).toMatchObject({ issues: [{ path: 'pluginName' }] });
+  const badConfig = await plugins.executePlugin('postgres-plugin', 'i2', { ...db.config, port: 'five' }, 'ping', {});
+  expect(badConfig.success === false && badConfig.error.details).toMatchObject({ issues: [{ path: 'config.port' }] });
+});
+
+test('config is sent only when the worker lacks it or it changed', async () => {
+  const request = jest.spyOn(WorkerProcess.prototype, 'request');
+  try {
+    const config = { ...db.config, max: 1 };
+    const pid = async (cfg: Record<string, unknown>) => {
+      const res = await plugins.executePlugin<number>('postgres-plugin', 'cfg:test', cfg, 'queryValue', { sql: 'SELECT pg_backend_pid()' });
+      if (!res.success) throw new Error(res.error.message);
+      return res.data;
+    };
+    const first = await pid(config);
+    const second = await pid({ ...config });
+    const sent = request.mock.calls.filter(([method]) => method === 'execute').map(([, params]) => 'config' in (params as object));
+    expect(sent).toEqual([true, false]);
+    // Same settings: the same pool, so the same single backend.
+    expect(second).toBe(first);
+    // Changed settings: a new pool, so a new backend.
+    const third = await pid({ ...config, applicationName: 'changed' });
+    expect(third).not.toBe(first);
+    const appName = await plugins.executePlugin('postgres-plugin', 'cfg:test', undefined, 'queryValue', { sql: "SELECT current_setting('application_name')" });
+    expect(appName).toEqual({ success: true, data: 'changed' });
+  } finally {
+    request.mockRestore();
+  }
+});
+
+test('worker logs reach the host logger with the worker pid', async () => {
+  const config = { ...db.config, logging: { slowQueryThreshold: 0 } };
+  await plugins.executePlugin('postgres-plugin', 'logs', config, 'query', { sql: 'SELECT 7 AS seven' });
+  const deadline = Date.now() + 3000;
+  while (!log.lines.some((l) => l.includes('SELECT 7 AS seven')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const line = JSON.parse(log.lines.find((l) => l.includes('SELECT 7 AS seven'))!);
+  expect(line).toMatchObject({ msg: 'slow query', instanceId: 'logs', workerPid: plugins.workerPid(), level: 40 });
+});
+
+test('shutdown stops the worker process', async () => {
+  const own = new PluginManager({ logger: log.logger });
+  await own.executePlugin('postgres-plugin', 'x', db.config, 'ping', {});
+  const pid = own.workerPid()!;
+  expect(isAlive(pid)).toBe(true);
+  await own.shutdown();
+  expect(isAlive(pid)).toBe(false);
+  const after = await own.executePlugin('postgres-plugin', 'x', db.config, 'ping', {});
+  expect(after.success === false && after.error.code).toBe('POSTGRES_WORKER_UNAVAILABLE');
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

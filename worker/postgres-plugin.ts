@@ -11,6 +11,8 @@ import { ConnectionSource } from './connection-source';
 import { createLogger, type Logger } from './logger';
 import { endpointOf, secretsOf } from './pool-factory';
 import { StatementRunner } from './statement-runner';
+import { toPluginError, type ErrorContext } from './error-mapping';
+import type pg from 'pg';
 
 /** What the plugin is created with: its configuration and, optionally, a logger. */
 export interface PluginContext {
@@ -164,6 +166,44 @@ export class PostgresPlugin {
     }
   }
 
+  /**
+   * Runs `fn` with one checked-out client and releases it after, whatever
+   * happens. Errors are mapped to plugin errors (query phase).
+   * @internal
+   */
+  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const state = this.ready();
+    const client = await state.source.acquire();
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (error) {
+      const mapped = toPluginError(error, { ...state.errorContext, phase: 'query' });
+      if (mapped.code === PluginErrorCode.CONNECTION_FAILED) broken = mapped;
+      throw mapped;
+    } finally {
+      state.source.release(client, broken);
+    }
+  }
+
+  /**
+   * Runs `fn` inside BEGIN … COMMIT on one client; any error rolls back.
+   * @internal
+   */
+  async withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
   private statement(input: StatementInput, params?: unknown[]): { statement: StatementParams; cancellation?: Cancellation } {
     if (typeof input === 'string') {
       return { statement: parseOrThrow(statementParamsSchema, params ? { sql: input, params } : { sql: input }, 'params') };
@@ -192,6 +232,7 @@ export async function initialize(context: PluginContext): Promise<PostgresPlugin
 
 interface PluginState {
   config: NormalizedConfig;
+  errorContext: Omit<ErrorContext, 'phase'>;
   fingerprint: string;
   source: ConnectionSource;
   runner: StatementRunner;
@@ -204,6 +245,7 @@ function createState(context: PluginContext): PluginState {
   const errorContext = { ...endpoint, secrets: secretsOf(config) };
   return {
     config,
+    errorContext,
     fingerprint: configFingerprint(config),
     source: new ConnectionSource(config, logger, errorContext),
     runner: new StatementRunner(config, logger, errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize),

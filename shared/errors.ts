@@ -72,3 +72,82 @@ export const Errors = {
   internal: (message: string) =>
     new PluginError(PluginErrorCode.QUERY_FAILED, `Internal error: ${message}`, {}, false),
 } as const;
+
+/** The fate of a transaction handle, named in every error about it. */
+export type TransactionReason = 'committed' | 'rolled-back' | 'idle-timeout' | 'aborted' | 'unknown' | 'worker-restarted';
+
+/** Transaction errors (DESIGN §6). */
+export const TransactionErrors = {
+  notFound: (transactionId: string, reason: TransactionReason) =>
+    new PluginError(
+      PluginErrorCode.TRANSACTION_NOT_FOUND,
+      `Transaction '${transactionId}' is not open (${describeReason(reason)})`,
+      { transactionId, reason },
+      false,
+    ),
+
+  aborted: (transactionId: string, details: Record<string, unknown> = {}) =>
+    new PluginError(
+      PluginErrorCode.TRANSACTION_FAILED,
+      `Transaction '${transactionId}' is aborted by an earlier error: statements are refused until rollback`,
+      { transactionId, reason: 'aborted', ...details },
+      false,
+    ),
+
+  statementFailed: (transactionId: string, message: string, details: Record<string, unknown>) =>
+    new PluginError(
+      PluginErrorCode.TRANSACTION_FAILED,
+      `Statement failed inside transaction '${transactionId}'; the transaction is aborted until rollback: ${message}`,
+      { transactionId, reason: 'aborted', ...details },
+      false,
+    ),
+
+  commitOfAborted: (transactionId: string) =>
+    new PluginError(
+      PluginErrorCode.TRANSACTION_FAILED,
+      `Transaction '${transactionId}' was aborted by an earlier error, so commit rolled it back; nothing was written`,
+      { transactionId, reason: 'aborted', rolledBack: true },
+      false,
+    ),
+
+  commitFailed: (transactionId: string, message: string, details: Record<string, unknown>, retryable: boolean) =>
+    new PluginError(
+      PluginErrorCode.TRANSACTION_FAILED,
+      `Transaction '${transactionId}' could not commit and was rolled back: ${message}`,
+      { transactionId, reason: 'aborted', rolledBack: true, ...details },
+      retryable,
+    ),
+
+  endedByStatement: (transactionId: string) =>
+    new PluginError(
+      PluginErrorCode.TRANSACTION_FAILED,
+      `A statement ended transaction '${transactionId}' from inside; use the commit and rollback operations`,
+      { transactionId, reason: 'aborted' },
+      false,
+    ),
+
+  batchFailed: (operationIndex: number, message: string, details: Record<string, unknown>, retryable: boolean) =>
+    new PluginError(
+      PluginErrorCode.TRANSACTION_FAILED,
+      `Transaction rolled back: operation ${operationIndex} failed: ${message}`,
+      { operationIndex, rolledBack: true, ...details },
+      retryable,
+    ),
+} as const;
+
+function describeReason(reason: TransactionReason): string {
+  switch (reason) {
+    case 'committed':
+      return 'it was already committed';
+    case 'rolled-back':
+      return 'it was rolled back';
+    case 'idle-timeout':
+      return 'it was idle too long and was rolled back';
+    case 'aborted':
+      return 'it was aborted and rolled back';
+    case 'worker-restarted':
+      return 'the worker restarted; the transaction was rolled back';
+    default:
+      return 'no such transaction for this instance';
+  }
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { beginTransactionParamsSchema, transactionIdParamsSchema, transactionParamsSchema } from './transaction-params';
 
 /**
  * The params of every operation (DESIGN §4), as zod schemas built once at load
@@ -45,6 +46,10 @@ export const operationParamsSchemas = {
   execute: statementParamsSchema,
   getStats: noParams,
   closeAllConnections: noParams,
+  transaction: transactionParamsSchema,
+  beginTransaction: beginTransactionParamsSchema,
+  commit: transactionIdParamsSchema,
+  rollback: transactionIdParamsSchema,
 } as const;
 
 export type OperationName = keyof typeof operationParamsSchemas;

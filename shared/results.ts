@@ -28,4 +28,6 @@ export interface ConnectionStats {
   errorCount: number;
   avgQueryTime: number;
   maxQueryTime: number;
+  /** Open transaction handles; each holds one of the `total` connections. */
+  openTransactions: number;
 }

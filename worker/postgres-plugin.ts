@@ -13,6 +13,15 @@ import { endpointOf, secretsOf } from './pool-factory';
 import { StatementRunner } from './statement-runner';
 import { toPluginError, type ErrorContext } from './error-mapping';
 import type pg from 'pg';
+import { TransactionStore } from './transaction-store';
+import { runBatchTransaction, type BatchResult } from './batch-transaction';
+import {
+  beginTransactionParamsSchema,
+  transactionIdParamsSchema,
+  transactionParamsSchema,
+  type BeginTransactionParams,
+  type TransactionParams,
+} from '../shared/transaction-params';
 
 /** What the plugin is created with: its configuration and, optionally, a logger. */
 export interface PluginContext {
@@ -22,7 +31,10 @@ export interface PluginContext {
 }
 
 /** A statement as the in-process API takes it: SQL text, or the params object of the wire. */
-export type StatementInput = string | (Omit<StatementParams, 'transactionId'> & { signal?: AbortSignal });
+export type StatementInput = string | (StatementParams & { signal?: AbortSignal });
+
+/** Options of `transaction` and `beginTransaction` in the in-process API. */
+export type TransactionOptions = Omit<TransactionParams, 'operations'>;
 
 /**
  * The plugin in process: one configuration, one pool. The worker keeps one of
@@ -45,6 +57,7 @@ export class PostgresPlugin {
   /** Validates the configuration (throws `POSTGRES_INVALID_PARAMS` naming each bad key) and prepares the pool. */
   async initialize(context?: PluginContext): Promise<void> {
     if (context) {
+      await this.state?.transactions.rollbackAll();
       await this.state?.source.end();
       this.state = createState(context);
       this.connected = false;
@@ -69,9 +82,10 @@ export class PostgresPlugin {
     this.connected = true;
   }
 
-  /** Ends the pool; a later call opens a new one. */
+  /** Rolls back open transactions and ends the pool; a later call opens a new one. */
   async disconnect(): Promise<void> {
     this.connected = false;
+    await this.state?.transactions.rollbackAll();
     await this.state?.source.end();
   }
 
@@ -123,12 +137,14 @@ export class PostgresPlugin {
       errorCount: stats.errorCount,
       avgQueryTime: round(stats.avgQueryTime),
       maxQueryTime: round(stats.maxQueryTime),
+      openTransactions: state.transactions.size,
     };
   }
 
   /** Closes every pooled connection now; the next statement opens fresh ones. */
   async closeAllConnections(): Promise<void> {
     this.connected = false;
+    await this.state?.transactions.rollbackAll();
     await this.state?.source.end();
   }
 
@@ -141,7 +157,44 @@ export class PostgresPlugin {
     const source = this.state?.source;
     if (!source) return;
     await source.cancelActive();
+    await this.state?.transactions.rollbackAll();
     await source.end();
+  }
+
+  /**
+   * Runs the statements in one transaction: all commit or none do.
+   * `transaction([{ sql, params }], { isolationLevel: 'SERIALIZABLE' })`
+   */
+  async transaction(
+    operations: TransactionParams['operations'] | TransactionParams,
+    options: TransactionOptions = {},
+  ): Promise<BatchResult> {
+    const input = Array.isArray(operations) ? { ...options, operations } : operations;
+    return this.runTransaction(parseOrThrow(transactionParamsSchema, input, 'params'));
+  }
+
+  /** Opens a transaction handle that later statements join with `transactionId`. */
+  async beginTransaction(options: Omit<BeginTransactionParams, 'timeout'> = {}): Promise<{ transactionId: string }> {
+    return this.ready().transactions.begin(parseOrThrow(beginTransactionParamsSchema, options, 'params'));
+  }
+
+  async commit(transactionId: string): Promise<null> {
+    return this.ready().transactions.commit(parseOrThrow(transactionIdParamsSchema, { transactionId }, 'params').transactionId);
+  }
+
+  async rollback(transactionId: string): Promise<null> {
+    return this.ready().transactions.rollback(parseOrThrow(transactionIdParamsSchema, { transactionId }, 'params').transactionId);
+  }
+
+  /** @internal validated `transaction` */
+  async runTransaction(p: TransactionParams, cancellation?: Cancellation): Promise<BatchResult> {
+    const state = this.ready();
+    return this.withClient((client) => runBatchTransaction(client, state.runner, p, state.errorContext, cancellation));
+  }
+
+  /** @internal the transaction handles of this instance */
+  get transactions(): TransactionStore {
+    return this.ready().transactions;
   }
 
   /**
@@ -151,6 +204,7 @@ export class PostgresPlugin {
    */
   async runStatement(p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
     const state = this.ready();
+    if (p.transactionId !== undefined) return state.transactions.run(p.transactionId, p, cancellation);
     const client = await state.source.acquire();
     try {
       const result = await state.runner.run(client, p, { cancellation });
@@ -236,6 +290,7 @@ interface PluginState {
   fingerprint: string;
   source: ConnectionSource;
   runner: StatementRunner;
+  transactions: TransactionStore;
 }
 
 function createState(context: PluginContext): PluginState {
@@ -243,12 +298,15 @@ function createState(context: PluginContext): PluginState {
   const logger = context.logger ?? createLogger(config.logging.level);
   const endpoint = endpointOf(config);
   const errorContext = { ...endpoint, secrets: secretsOf(config) };
+  const source = new ConnectionSource(config, logger, errorContext);
+  const runner = new StatementRunner(config, logger, errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
   return {
     config,
     errorContext,
     fingerprint: configFingerprint(config),
-    source: new ConnectionSource(config, logger, errorContext),
-    runner: new StatementRunner(config, logger, errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize),
+    source,
+    runner,
+    transactions: new TransactionStore(source, runner, config.options.transactionIdleTimeout, errorContext, logger),
   };
 }
 

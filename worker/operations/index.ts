@@ -2,11 +2,13 @@ import type { OperationName } from '../../shared/operation-params';
 import { connectionOperations } from './connection-operations';
 import type { Operation } from './operation';
 import { queryOperations } from './query-operations';
+import { transactionOperations } from './transaction-operations';
 
 /** Every operation the worker offers, by name. Adding one here adds it to the wire. */
 export const operations: Record<OperationName, Operation> = {
   ...connectionOperations,
   ...queryOperations,
+  ...transactionOperations,
 } as Record<OperationName, Operation>;
 
 export type { Operation, OperationContext } from './operation';

@@ -1,0 +1,84 @@
+import type pg from 'pg';
+import { TransactionErrors } from '../shared/errors';
+import { PluginErrorCode } from '../shared/error-codes';
+import { PluginError } from '../shared/plugin-error';
+import type { TransactionParams } from '../shared/transaction-params';
+import type { Cancellation } from './cancellation';
+import { toPluginError, type ErrorContext } from './error-mapping';
+import type { StatementRunner } from './statement-runner';
+import { beginStatement, isTransactionControl, READ_ONLY_LOCK_IN } from './transaction-sql';
+import { TransactionStatusWatch } from './transaction-status';
+
+export interface BatchResult {
+  results: { rows: unknown[]; rowCount: number | null; command: string }[];
+}
+
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+
+/**
+ * The `transaction` operation: every statement commits or none does. A failure
+ * rolls back and says which operation index failed, with the SQL error's
+ * detail; serialization failures and deadlocks are retryable because the whole
+ * transaction was rolled back. `timeout` bounds the whole transaction.
+ */
+export async function runBatchTransaction(
+  client: pg.PoolClient,
+  runner: StatementRunner,
+  p: TransactionParams,
+  errorContext: Omit<ErrorContext, 'phase'>,
+  cancellation?: Cancellation,
+): Promise<BatchResult> {
+  p.operations.forEach((op, i) => {
+    if (isTransactionControl(op.sql)) {
+      const path = `params.params.operations[${i}].sql`;
+      const message = 'transaction control statements are not allowed; the operation commits or rolls back itself';
+      throw new PluginError(PluginErrorCode.INVALID_PARAMS, `Invalid params: ${path}: ${message}`, { issues: [{ path, message }] });
+    }
+  });
+  const deadline = p.timeout !== undefined ? Date.now() + p.timeout : undefined;
+  const watch = new TransactionStatusWatch(client);
+  try {
+    await client.query(beginStatement(p));
+    if (p.readOnly) await client.query(READ_ONLY_LOCK_IN);
+    const results: BatchResult['results'] = [];
+    for (let i = 0; i < p.operations.length; i++) {
+      const op = p.operations[i]!;
+      const statement = { sql: op.sql, ...(op.params ? { params: op.params } : {}), ...remaining(deadline) };
+      try {
+        const r = await runner.run(client, statement, { cancellation });
+        if (watch.status === 'I') throw new PluginError(PluginErrorCode.TRANSACTION_FAILED, 'the statement ended the transaction', {});
+        results.push({ rows: r.rows, rowCount: r.rowCount, command: r.command });
+      } catch (error) {
+        await rollback(client);
+        throw failure(i, error as PluginError);
+      }
+    }
+    try {
+      await client.query('COMMIT');
+    } catch (error) {
+      await rollback(client);
+      throw failure(p.operations.length, toPluginError(error, { ...errorContext, phase: 'query' }), { phase: 'commit' });
+    }
+    return { results };
+  } catch (error) {
+    if (error instanceof PluginError) throw error;
+    await rollback(client);
+    throw toPluginError(error, { ...errorContext, phase: 'query' });
+  } finally {
+    watch.dispose();
+  }
+}
+
+function failure(index: number, error: PluginError, extra: Record<string, unknown> = {}): PluginError {
+  if (error.code === PluginErrorCode.CONNECTION_FAILED) return error; // outcome unknown: say so, not "rolled back"
+  const sqlState = (error.details.sqlState as string | undefined) ?? '';
+  return TransactionErrors.batchFailed(index, error.message, { ...error.details, cause: error.code, ...extra }, RETRYABLE_SQLSTATES.has(sqlState));
+}
+
+function remaining(deadline: number | undefined): { timeout?: number } {
+  return deadline === undefined ? {} : { timeout: Math.max(1, deadline - Date.now()) };
+}
+
+async function rollback(client: pg.PoolClient): Promise<void> {
+  await client.query('ROLLBACK').catch(() => undefined);
+}

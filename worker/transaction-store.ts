@@ -1,0 +1,239 @@
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import { TransactionErrors, type TransactionReason } from '../shared/errors';
+import { PluginErrorCode } from '../shared/error-codes';
+import type { StatementParams } from '../shared/operation-params';
+import { PluginError } from '../shared/plugin-error';
+import type { QueryResult } from '../shared/results';
+import type { BeginTransactionParams } from '../shared/transaction-params';
+import type { Cancellation } from './cancellation';
+import type { ConnectionSource } from './connection-source';
+import { toPluginError, type ErrorContext } from './error-mapping';
+import type { Logger } from './logger';
+import type { StatementRunner } from './statement-runner';
+import { beginStatement, isTransactionControl, READ_ONLY_LOCK_IN } from './transaction-sql';
+import { TransactionStatusWatch } from './transaction-status';
+
+interface Handle {
+  id: string;
+  client: pg.PoolClient;
+  watch: TransactionStatusWatch;
+  readOnly: boolean;
+  idleTimeoutMs: number;
+  timer: NodeJS.Timeout | undefined;
+  /** The chain that serialises requests on this handle. */
+  tail: Promise<unknown>;
+  busy: number;
+  finished: TransactionReason | undefined;
+}
+
+/** How many finished ids are remembered, to say what happened to them. */
+const REMEMBERED_ENDINGS = 10_000;
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
+
+/**
+ * The open transaction handles of one instance. Ids are random UUIDs; each
+ * handle owns one pooled client until commit, rollback or idle timeout;
+ * requests on one handle run one after the other, never interleaved.
+ */
+export class TransactionStore {
+  private readonly open = new Map<string, Handle>();
+  private readonly endings = new Map<string, TransactionReason>();
+
+  constructor(
+    private readonly source: ConnectionSource,
+    private readonly runner: StatementRunner,
+    private readonly defaultIdleTimeoutMs: number,
+    private readonly errorContext: Omit<ErrorContext, 'phase'>,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  async begin(p: BeginTransactionParams): Promise<{ transactionId: string }> {
+    const client = await this.source.acquire();
+    const watch = new TransactionStatusWatch(client);
+    try {
+      await client.query(beginStatement(p));
+      if (p.readOnly) await client.query(READ_ONLY_LOCK_IN);
+    } catch (error) {
+      watch.dispose();
+      const mapped = toPluginError(error, { ...this.errorContext, phase: 'query' });
+      this.source.release(client, mapped.code === PluginErrorCode.CONNECTION_FAILED ? mapped : undefined);
+      throw mapped;
+    }
+    const handle: Handle = {
+      id: crypto.randomUUID(),
+      client,
+      watch,
+      readOnly: p.readOnly === true,
+      idleTimeoutMs: p.idleTimeout ?? this.defaultIdleTimeoutMs,
+      timer: undefined,
+      tail: Promise.resolve(),
+      busy: 0,
+      finished: undefined,
+    };
+    this.open.set(handle.id, handle);
+    this.arm(handle);
+    return { transactionId: handle.id };
+  }
+
+  /** Runs a statement on the handle's client, after whatever is already queued on it. */
+  run(transactionId: string, p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
+    const handle = this.lookup(transactionId);
+    return this.serialize(handle, async () => {
+      this.ensureUsable(handle);
+      if (p.multiStatement && handle.readOnly) {
+        throw refused('params.params.multiStatement', 'not allowed inside a readOnly transaction');
+      }
+      if (!p.multiStatement && isTransactionControl(p.sql)) {
+        throw refused('params.params.sql', 'transaction control statements are not allowed inside a transaction; use commit or rollback');
+      }
+      let result: QueryResult;
+      try {
+        result = await this.runner.run(handle.client, p, { cancellation });
+      } catch (error) {
+        throw await this.statementError(handle, error as PluginError);
+      }
+      if (handle.watch.status === 'I') {
+        // The statement ended the transaction from inside (hidden COMMIT, PREPARE TRANSACTION…).
+        await this.finish(handle, result.command === 'COMMIT' ? 'committed' : 'aborted');
+        throw TransactionErrors.endedByStatement(transactionId);
+      }
+      return result;
+    });
+  }
+
+  commit(transactionId: string): Promise<null> {
+    const handle = this.lookup(transactionId);
+    return this.serialize(handle, async () => {
+      if (handle.finished) throw TransactionErrors.notFound(handle.id, handle.finished);
+      if (handle.watch.status === 'E') {
+        await this.rollbackAndFinish(handle, 'aborted');
+        throw TransactionErrors.commitOfAborted(handle.id);
+      }
+      try {
+        const result = await handle.client.query('COMMIT');
+        // COMMIT of a transaction the server already failed answers ROLLBACK.
+        if (result.command === 'ROLLBACK') {
+          await this.finish(handle, 'aborted');
+          throw TransactionErrors.commitOfAborted(handle.id);
+        }
+      } catch (error) {
+        if (error instanceof PluginError) throw error;
+        const mapped = toPluginError(error, { ...this.errorContext, phase: 'query' });
+        if (mapped.code === PluginErrorCode.CONNECTION_FAILED) {
+          await this.finish(handle, 'unknown', mapped);
+          throw mapped;
+        }
+        await this.rollbackAndFinish(handle, 'aborted');
+        const sqlState = mapped.details.sqlState as string | undefined;
+        throw TransactionErrors.commitFailed(handle.id, mapped.message, mapped.details, RETRYABLE_SQLSTATES.has(sqlState ?? ''));
+      }
+      await this.finish(handle, 'committed');
+      return null;
+    });
+  }
+
+  rollback(transactionId: string): Promise<null> {
+    const handle = this.lookup(transactionId);
+    return this.serialize(handle, async () => {
+      if (handle.finished) throw TransactionErrors.notFound(handle.id, handle.finished);
+      await this.rollbackAndFinish(handle, 'rolled-back');
+      return null;
+    });
+  }
+
+  /** Rolls back every open handle (shutdown, disconnect, closeAllConnections). */
+  async rollbackAll(): Promise<void> {
+    await Promise.all(
+      [...this.open.values()].map((handle) =>
+        this.serialize(handle, async () => {
+          if (!handle.finished) await this.rollbackAndFinish(handle, 'rolled-back');
+        }).catch(() => undefined),
+      ),
+    );
+  }
+
+  private lookup(transactionId: string): Handle {
+    const handle = this.open.get(transactionId);
+    if (!handle) throw TransactionErrors.notFound(transactionId, this.endings.get(transactionId) ?? 'unknown');
+    return handle;
+  }
+
+  private ensureUsable(handle: Handle): void {
+    if (handle.finished) throw TransactionErrors.notFound(handle.id, handle.finished);
+    if (handle.watch.status === 'E') throw TransactionErrors.aborted(handle.id);
+  }
+
+  /** Maps a statement failure inside a handle; the server has aborted the transaction. */
+  private async statementError(handle: Handle, error: PluginError): Promise<PluginError> {
+    if (error.code === PluginErrorCode.CONNECTION_FAILED) {
+      await this.finish(handle, 'aborted', error);
+      return error;
+    }
+    // Timeouts and cancellations keep their own code; the handle is aborted all the same.
+    if (error.code === PluginErrorCode.QUERY_TIMEOUT || error.code === PluginErrorCode.QUERY_CANCELLED) {
+      error.details.transactionId = handle.id;
+      error.details.reason = 'aborted';
+      return error;
+    }
+    if (error.code !== PluginErrorCode.QUERY_FAILED) return error;
+    return TransactionErrors.statementFailed(handle.id, error.message, error.details);
+  }
+
+  private serialize<T>(handle: Handle, fn: () => Promise<T>): Promise<T> {
+    if (handle.timer) clearTimeout(handle.timer);
+    handle.timer = undefined;
+    handle.busy++;
+    const run = handle.tail.then(fn);
+    handle.tail = run
+      .catch(() => undefined)
+      .then(() => {
+        handle.busy--;
+        if (handle.busy === 0 && !handle.finished) this.arm(handle);
+      });
+    return run;
+  }
+
+  private arm(handle: Handle): void {
+    handle.timer = setTimeout(() => {
+      handle.timer = undefined;
+      void this.serialize(handle, async () => {
+        if (handle.finished) return;
+        this.logger.info({ transactionId: handle.id, idleTimeoutMs: handle.idleTimeoutMs }, 'transaction idle too long: rolled back');
+        await this.rollbackAndFinish(handle, 'idle-timeout');
+      }).catch(() => undefined);
+    }, handle.idleTimeoutMs);
+    handle.timer.unref();
+  }
+
+  private async rollbackAndFinish(handle: Handle, reason: TransactionReason): Promise<void> {
+    let broken: Error | undefined;
+    try {
+      await handle.client.query('ROLLBACK');
+    } catch (error) {
+      // A client that can't even roll back is not given back to the pool.
+      broken = error as Error;
+    }
+    await this.finish(handle, reason, broken);
+  }
+
+  private async finish(handle: Handle, reason: TransactionReason, broken?: Error): Promise<void> {
+    if (handle.finished) return;
+    handle.finished = reason;
+    if (handle.timer) clearTimeout(handle.timer);
+    handle.watch.dispose();
+    this.open.delete(handle.id);
+    this.endings.set(handle.id, reason);
+    if (this.endings.size > REMEMBERED_ENDINGS) this.endings.delete(this.endings.keys().next().value!);
+    this.source.release(handle.client, broken);
+  }
+}
+
+function refused(path: string, message: string): PluginError {
+  return new PluginError(PluginErrorCode.INVALID_PARAMS, `Invalid params: ${path}: ${message}`, { issues: [{ path, message }] });
+}
+

@@ -15,6 +15,17 @@ import { toPluginError, type ErrorContext } from './error-mapping';
 import type pg from 'pg';
 import { TransactionStore } from './transaction-store';
 import { runBatchTransaction, type BatchResult } from './batch-transaction';
+import * as schemaService from './schema/schema-service';
+import {
+  alterTableParamsSchema,
+  createTableParamsSchema,
+  describeTableParamsSchema,
+  dropTableParamsSchema,
+  listTablesParamsSchema,
+  type AlterationInput,
+  type TableDescription,
+  type TableSpecInput,
+} from '../shared/schema-params';
 import {
   beginTransactionParamsSchema,
   transactionIdParamsSchema,
@@ -195,6 +206,33 @@ export class PostgresPlugin {
   /** @internal the transaction handles of this instance */
   get transactions(): TransactionStore {
     return this.ready().transactions;
+  }
+
+  /**
+   * Creates a table with its keys, constraints and indexes in one transaction.
+   * `table` may be `schema.table`; see docs/schema-operations.md for the spec.
+   */
+  async createTable(table: string, schema: TableSpecInput): Promise<null> {
+    return schemaService.createTable(this, parseOrThrow(createTableParamsSchema, { table, schema }, 'params'));
+  }
+
+  /** Applies the alterations in order, in one transaction: all of them or none. */
+  async alterTable(table: string, alterations: AlterationInput[]): Promise<null> {
+    return schemaService.alterTable(this, parseOrThrow(alterTableParamsSchema, { table, alterations }, 'params'));
+  }
+
+  async dropTable(table: string, options: { ifExists?: boolean; cascade?: boolean } = {}): Promise<null> {
+    return schemaService.dropTable(this, parseOrThrow(dropTableParamsSchema, { ...options, table }, 'params'));
+  }
+
+  /** Table names of `schema` (default `public`), sorted; `schema: '*'` lists every non-system schema as `schema.table`. */
+  async listTables(options: { schema?: string } = {}): Promise<string[]> {
+    return schemaService.listTables(this, parseOrThrow(listTablesParamsSchema, options, 'params'));
+  }
+
+  /** Columns, keys, indexes and constraints of a table, read from the catalog in one query. */
+  async describeTable(table: string): Promise<TableDescription> {
+    return schemaService.describeTable(this, parseOrThrow(describeTableParamsSchema, { table }, 'params'));
   }
 
   /**

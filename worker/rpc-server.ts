@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import { createMessageConnection, ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ResponseError, type CancellationToken, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationFlag, type Cancellation } from './cancellation';
 import { Errors } from '../shared/errors';
 import { RpcErrorCode } from '../shared/error-codes';
 import { isOperationName, OPERATION_NAMES } from '../shared/operation-params';
@@ -48,6 +49,7 @@ export class RpcServer {
     this.writer = new FramedMessageWriter(options.output, options.framing);
     const reader = new FramedMessageReader(options.input, {
       framing: options.framing,
+      intercept: (message) => this.fastPath(message),
       ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
       onInvalidMessage: (invalid) => {
         logger.warn({ code: invalid.code, id: invalid.id }, invalid.message);
@@ -73,6 +75,54 @@ export class RpcServer {
 
   listen(): void {
     this.connection.listen();
+  }
+
+  /** In-flight fast-path requests by id, for `$/cancelRequest`. */
+  private readonly inflight = new Map<string | number, CancellationFlag>();
+
+  /**
+   * The hot path: `initialize` and `execute` are answered straight from the
+   * reader, in arrival order, with one pending promise each. vscode-jsonrpc's
+   * connection runs one message per event-loop turn, which under load costs a
+   * loop iteration (and a stdout write) per request; it still serves the
+   * lifecycle, discovery and unknown methods. Cancellation of fast-path
+   * requests is handled here too.
+   */
+  private fastPath(message: Message): boolean {
+    const m = message as { id?: string | number; method?: string; params?: unknown };
+    if (m.method === Method.execute && m.id !== undefined) {
+      const id = m.id;
+      const flag = new CancellationFlag();
+      this.inflight.set(id, flag);
+      this.guard(() => this.execute(m.params, flag)).then(
+        (result) => this.reply(id, result === undefined ? null : result, undefined),
+        (error: ResponseError<unknown>) => this.reply(id, undefined, error),
+      );
+      return true;
+    }
+    if (m.method === Method.initialize && m.id !== undefined) {
+      const id = m.id;
+      this.guard(() => this.initialize(m.params)).then(
+        (result) => this.reply(id, result, undefined),
+        (error: ResponseError<unknown>) => this.reply(id, undefined, error),
+      );
+      return true;
+    }
+    if (m.method === Method.cancelRequest && m.id === undefined) {
+      const target = (m.params as { id?: string | number } | undefined)?.id;
+      const flag = target === undefined ? undefined : this.inflight.get(target);
+      if (flag) {
+        flag.cancel();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private reply(id: string | number, result: unknown, error: ResponseError<unknown> | undefined): void {
+    this.inflight.delete(id);
+    const message = error ? { jsonrpc: '2.0', id, error: error.toJson() } : { jsonrpc: '2.0', id, result };
+    void this.writer.write(message as Message);
   }
 
   private register(): void {
@@ -113,7 +163,7 @@ export class RpcServer {
     };
   }
 
-  private async execute(params: unknown, token: CancellationToken): Promise<unknown> {
+  private async execute(params: unknown, token: Cancellation): Promise<unknown> {
     this.requireInitialized();
     if (this.stopping || this.shutdownDone) throw Errors.workerUnavailable('the worker is shutting down');
     const p = parseOrThrow(executeParamsSchema, params, 'params');

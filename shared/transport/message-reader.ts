@@ -18,6 +18,11 @@ export interface FramedMessageReaderOptions {
   maxMessageBytes?: number;
   /** Called for each frame whose body is not a valid JSON-RPC message; the stream stays usable. */
   onInvalidMessage: (invalid: InvalidMessage) => void;
+  /**
+   * Sees each valid message first; returning true consumes it (the hot path
+   * answers it directly instead of through the generic connection).
+   */
+  intercept?: (message: Message) => boolean;
 }
 
 /** Raised through `onError` when the framing itself is broken and the stream can't be resynchronised. */
@@ -142,6 +147,7 @@ export class FramedMessageReader extends AbstractMessageReader implements Messag
       });
       return;
     }
+    if (this.options.intercept?.(value as Message)) return;
     this.callback?.(value as Message);
   }
 

@@ -15,6 +15,7 @@ describe('the worker over raw framed stdio', () => {
     worker = new RawWorker();
   });
   afterEach(async () => {
+    expect(worker.protocolViolation).toBeUndefined();
     await worker.close();
   });
 
@@ -80,6 +81,30 @@ describe('the worker over raw framed stdio', () => {
     expect(doc.openrpc).toMatch(/^1\./);
     expect(doc.methods.map((m: { name: string }) => m.name)).toEqual(expect.arrayContaining(['initialize', 'execute', 'shutdown']));
     expect(doc.components.schemas['operation.query'].required).toEqual(['sql']);
+  });
+
+  test('$/cancelRequest cancels the running statement on the server: -32800 POSTGRES_QUERY_CANCELLED', async () => {
+    await worker.initialize();
+    const config = { ...db.config, applicationName: 'cancel-test' };
+    await worker.request(1, 'execute', { instanceId: 'c', operation: 'ping', config });
+    const pending = worker.request(2, 'execute', { instanceId: 'c', operation: 'query', params: { sql: 'SELECT pg_sleep(30)' } });
+    await waitUntil(async () => (await sessions('cancel-test', "AND state = 'active' AND query LIKE 'SELECT pg_sleep%'")) === 1);
+    const started = Date.now();
+    worker.send({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id: 2 } });
+    const response = await pending;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(response.error?.code).toBe(-32800);
+    expect(response.error?.data.code).toBe('POSTGRES_QUERY_CANCELLED');
+    expect(await sessions('cancel-test', "AND state = 'active' AND query LIKE 'SELECT pg_sleep%'")).toBe(0);
+    expect((await worker.request(3, 'execute', { instanceId: 'c', operation: 'queryValue', params: { sql: 'SELECT 5' } })).result).toBe(5);
+  });
+
+  test('requests are answered in any order, each with its own id', async () => {
+    await worker.initialize();
+    const slow = worker.request(1, 'execute', { instanceId: 'o', operation: 'queryValue', config: db.config, params: { sql: "SELECT 'slow' FROM pg_sleep(0.3)" } });
+    const fast = worker.request(2, 'execute', { instanceId: 'o', operation: 'queryValue', params: { sql: "SELECT 'fast'" } });
+    expect((await fast).result).toBe('fast');
+    expect((await slow).result).toBe('slow');
   });
 
   test('shutdown then exit: exit code 0', async () => {

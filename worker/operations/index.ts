@@ -2,6 +2,7 @@ import type { OperationName } from '../../shared/operation-params';
 import { connectionOperations } from './connection-operations';
 import type { Operation } from './operation';
 import { queryOperations } from './query-operations';
+import { schemaOperations } from './schema-operations';
 import { transactionOperations } from './transaction-operations';
 
 /** Every operation the worker offers, by name. Adding one here adds it to the wire. */
@@ -9,6 +10,7 @@ export const operations: Record<OperationName, Operation> = {
   ...connectionOperations,
   ...queryOperations,
   ...transactionOperations,
+  ...schemaOperations,
 } as Record<OperationName, Operation>;
 
 export type { Operation, OperationContext } from './operation';

@@ -1,6 +1,15 @@
 /** The host library: spawn, supervise and talk to plugin workers. */
-export { PluginManager, BUNDLED_WORKER, type PluginManagerOptions, type PluginDefinition } from './plugin-manager';
-export { WorkerProcess, type WorkerProcessOptions } from './worker-process';
+export {
+  PluginManager,
+  BUNDLED_WORKER,
+  type PluginManagerOptions,
+  type PluginDefinition,
+  type ExecuteOptions,
+  type InstanceStateEvent,
+} from './plugin-manager';
+export type { WorkerEvent } from './worker-supervisor';
+export { WorkerProcess, type WorkerProcessOptions, type RequestOptions } from './worker-process';
+export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions, type CircuitState } from './restart-policy';
 export { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
 export type { PluginResult } from './envelope';
 export { PluginError, type PluginErrorData } from '../shared/plugin-error';

@@ -1,57 +1,81 @@
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { CONFIG_DEFAULTS } from '../shared/config-defaults';
 import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
-import { Method, PLUGIN_NAME } from '../shared/protocol';
+import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import type { Framing } from '../shared/transport/framing';
 import { failed, ok, type PluginResult } from './envelope';
-import { WorkerProcess } from './worker-process';
+import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
+import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
 
-/** How to start a plugin's worker. */
-export interface PluginDefinition {
-  command: string;
-  args: readonly string[];
-  env?: NodeJS.ProcessEnv;
-}
+export type { PluginDefinition } from './worker-supervisor';
 
 export interface PluginManagerOptions {
   /** Host logger; worker logs are re-emitted through it. Default: pino on stderr at `info`. */
   logger?: pino.Logger;
   /** Extra or replacement plugins by name; `postgres-plugin` is always known. */
   plugins?: Record<string, PluginDefinition>;
+  /** `plugin` (default): one worker per plugin. `tenant`: one per tenant (the instanceId before `:`). */
+  isolation?: 'plugin' | 'tenant';
+  /** Most workers at once with tenant isolation; the least recently used idle one is retired for a new one. */
+  maxWorkers?: number;
+  /** An idle tenant worker (no request, no open transaction) is stopped after this long (ms). */
+  workerIdleTimeoutMs?: number;
+  /** V8 heap cap per worker (MB): a runaway result kills only that worker. */
+  maxMemoryMb?: number;
   framing?: Framing;
   /** Bound on spawn → initialize answered (ms). */
   startTimeoutMs?: number;
   /** Bound on a graceful worker stop before SIGKILL (ms). */
   stopTimeoutMs?: number;
+  /** Added to a request's timeout before the host gives up on it (ms). */
+  deadlineGraceMs?: number;
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  restart?: Partial<RestartPolicyOptions>;
   hostName?: string;
 }
 
-const DEFAULTS = Object.freeze({ framing: 'content-length' as Framing, startTimeoutMs: 10_000, stopTimeoutMs: 2_000 });
+/** Per-call options of `executePlugin`. */
+export interface ExecuteOptions {
+  /** Abort → the statement is cancelled on the server and the call answers POSTGRES_QUERY_CANCELLED. */
+  signal?: AbortSignal;
+}
+
+const DEFAULTS = Object.freeze({
+  isolation: 'plugin' as 'plugin' | 'tenant',
+  maxWorkers: 16,
+  workerIdleTimeoutMs: 300_000,
+  framing: 'content-length' as Framing,
+  startTimeoutMs: 10_000,
+  stopTimeoutMs: 2_000,
+  deadlineGraceMs: 1_000,
+  heartbeatIntervalMs: 5_000,
+  heartbeatTimeoutMs: 3_000,
+});
 
 /**
  * The bundled worker: `dist/worker/main.js` beside this file's `dist/host/`
  * (or, when this file runs from source as in the tests, the built one in `dist/`).
  */
-export const BUNDLED_WORKER = [
-  path.join(__dirname, '..', 'worker', 'main.js'),
-  path.join(__dirname, '..', 'dist', 'worker', 'main.js'),
-].find((candidate) => fs.existsSync(candidate)) ?? path.join(__dirname, '..', 'worker', 'main.js');
+export const BUNDLED_WORKER =
+  [path.join(__dirname, '..', 'worker', 'main.js'), path.join(__dirname, '..', 'dist', 'worker', 'main.js')].find((candidate) =>
+    fs.existsSync(candidate),
+  ) ?? path.join(__dirname, '..', 'worker', 'main.js');
 
-interface Slot {
-  name: string;
-  definition: PluginDefinition;
-  worker: WorkerProcess | undefined;
-  starting: Promise<WorkerProcess> | undefined;
-  /** instanceId → the config (as JSON) this worker has; cleared when the worker changes. */
-  configs: Map<string, string>;
+/** Events: `instanceState` (InstanceStateEvent), `worker` (WorkerEvent plus plugin and tenant). */
+export interface InstanceStateEvent extends InstanceStateParams {
+  pluginName: string;
 }
 
 /**
- * Runs plugin operations in worker processes and returns the documented
- * envelope `{ success, data | error }`; it never throws for plugin errors.
+ * Runs plugin operations in supervised worker processes and returns the
+ * documented envelope `{ success, data | error }`; it never throws for plugin
+ * errors. Emits `instanceState` and `worker` events.
  *
  * ```ts
  * const plugins = new PluginManager();
@@ -59,33 +83,40 @@ interface Slot {
  * await plugins.shutdown();
  * ```
  */
-export class PluginManager {
+export class PluginManager extends EventEmitter {
   private readonly logger: pino.Logger;
-  private readonly slots = new Map<string, Slot>();
-  private readonly options: Required<Omit<PluginManagerOptions, 'logger' | 'plugins' | 'hostName'>> & { hostName?: string };
+  private readonly supervisors = new Map<string, WorkerSupervisor>();
+  private readonly options: typeof DEFAULTS & { maxMemoryMb?: number; hostName?: string; restart: RestartPolicyOptions };
   private readonly definitions: Map<string, PluginDefinition>;
+  /** Last known statement timeout per instance, for deadlines of calls that send no config. */
+  private readonly queryTimeouts = new Map<string, number>();
+  private readonly idleSweep: NodeJS.Timeout;
   private closed = false;
 
   constructor(options: PluginManagerOptions = {}) {
+    super();
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
+    const { logger: _l, plugins: _p, restart, ...rest } = options;
     this.options = {
-      framing: options.framing ?? DEFAULTS.framing,
-      startTimeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
-      stopTimeoutMs: options.stopTimeoutMs ?? DEFAULTS.stopTimeoutMs,
-      ...(options.hostName !== undefined ? { hostName: options.hostName } : {}),
+      ...DEFAULTS,
+      ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof DEFAULTS>),
+      restart: { ...DEFAULT_RESTART_POLICY, ...restart },
     };
     this.definitions = new Map<string, PluginDefinition>([
       [PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }],
       ...Object.entries(options.plugins ?? {}),
     ]);
+    this.idleSweep = setInterval(() => this.retireIdle(), Math.min(this.options.workerIdleTimeoutMs, 30_000));
+    this.idleSweep.unref();
   }
 
   /**
    * Runs `operation` for `instanceId` in the plugin's worker, starting the
    * worker on first use. `config` is sent only when the worker lacks it or it
-   * changed.
+   * changed. The call is bounded by its timeout (`params.timeout`, else the
+   * config's `options.queryTimeout`) plus a grace period.
    */
   async executePlugin<T = unknown>(
     pluginName: string,
@@ -93,28 +124,14 @@ export class PluginManager {
     config: Record<string, unknown> | undefined,
     operation: string,
     params?: Record<string, unknown>,
+    options: ExecuteOptions = {},
   ): Promise<PluginResult<T>> {
-    let slot: Slot;
-    let worker: WorkerProcess;
     try {
-      slot = this.slot(pluginName);
-      worker = slot.worker ?? (await this.startWorker(slot));
+      const supervisor = this.supervisor(pluginName, instanceId);
+      const timeoutMs = this.timeoutFor(pluginName, instanceId, config, params);
+      const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+      return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds));
     } catch (error) {
-      return failed(asPluginError(error));
-    }
-    const raw = config === undefined ? undefined : JSON.stringify(config);
-    const sendConfig = raw !== undefined && slot.configs.get(instanceId) !== raw;
-    const request: Record<string, unknown> = { instanceId, operation };
-    if (params !== undefined) request.params = params;
-    if (sendConfig) {
-      request.config = config;
-      slot.configs.set(instanceId, raw);
-    }
-    try {
-      return ok(await worker.request<T>(Method.execute, request));
-    } catch (error) {
-      // The worker may have refused the config: send it again next time.
-      if (sendConfig && slot.configs.get(instanceId) === raw) slot.configs.delete(instanceId);
       return failed(asPluginError(error));
     }
   }
@@ -122,18 +139,31 @@ export class PluginManager {
   /** Stops every worker: `shutdown` (transactions rolled back, pools ended), `exit`, SIGKILL after the bound. */
   async shutdown(): Promise<void> {
     this.closed = true;
-    const workers = [...this.slots.values()].map((slot) => slot.worker ?? slot.starting?.catch(() => undefined));
-    this.slots.clear();
-    await Promise.all(workers.map(async (w) => (await w)?.stop()));
+    clearInterval(this.idleSweep);
+    const supervisors = [...this.supervisors.values()];
+    this.supervisors.clear();
+    await Promise.all(supervisors.map((s) => s.stop()));
   }
 
-  /** The pid of a plugin's running worker, if any (for supervision and tests). */
-  workerPid(pluginName: string = PLUGIN_NAME): number | undefined {
-    return this.slots.get(pluginName)?.worker?.pid;
+  /** The pid of the worker serving `instanceId` of a plugin, if one runs (for supervision and tests). */
+  workerPid(pluginName: string = PLUGIN_NAME, instanceId = ''): number | undefined {
+    return this.supervisors.get(this.keyFor(pluginName, instanceId))?.pid;
   }
 
-  private slot(pluginName: string): Slot {
-    const existing = this.slots.get(pluginName);
+  /** Number of worker processes running or starting. */
+  get workerCount(): number {
+    return this.supervisors.size;
+  }
+
+  private keyFor(pluginName: string, instanceId: string): string {
+    if (this.options.isolation !== 'tenant') return pluginName;
+    const colon = instanceId.indexOf(':');
+    return `${pluginName}\u0000${colon === -1 ? instanceId : instanceId.slice(0, colon)}`;
+  }
+
+  private supervisor(pluginName: string, instanceId: string): WorkerSupervisor {
+    const key = this.keyFor(pluginName, instanceId);
+    const existing = this.supervisors.get(key);
     if (existing) return existing;
     if (this.closed) throw Errors.workerUnavailable('the plugin manager was shut down');
     const definition = this.definitions.get(pluginName);
@@ -143,43 +173,62 @@ export class PluginManager {
         plugins: [...this.definitions.keys()],
       });
     }
-    const slot: Slot = { name: pluginName, definition, worker: undefined, starting: undefined, configs: new Map() };
-    this.slots.set(pluginName, slot);
-    return slot;
+    if (this.supervisors.size >= this.options.maxWorkers && !this.retireLeastRecentlyUsed()) {
+      throw Errors.workerUnavailable(`maxWorkers (${this.options.maxWorkers}) reached and every worker is busy`);
+    }
+    const tenant = key.includes('\u0000') ? key.slice(key.indexOf('\u0000') + 1) : undefined;
+    const supervisor = new WorkerSupervisor({
+      name: pluginName,
+      definition,
+      framing: this.options.framing,
+      logger: this.logger.child({ plugin: pluginName, ...(tenant !== undefined ? { tenant } : {}) }),
+      startTimeoutMs: this.options.startTimeoutMs,
+      stopTimeoutMs: this.options.stopTimeoutMs,
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
+      restart: this.options.restart,
+      ...(this.options.maxMemoryMb !== undefined ? { maxMemoryMb: this.options.maxMemoryMb } : {}),
+      ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
+      onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
+      onWorkerEvent: (event: WorkerEvent) => this.emit('worker', { pluginName, ...(tenant !== undefined ? { tenant } : {}), ...event }),
+    });
+    this.supervisors.set(key, supervisor);
+    return supervisor;
   }
 
-  private startWorker(slot: Slot): Promise<WorkerProcess> {
-    slot.starting ??= (async () => {
-      const worker = new WorkerProcess({
-        command: slot.definition.command,
-        args: [...slot.definition.args, '--framing', this.options.framing],
-        framing: this.options.framing,
-        ...(slot.definition.env ? { env: slot.definition.env } : {}),
-        logger: this.logger.child({ plugin: slot.name }),
-        startTimeoutMs: this.options.startTimeoutMs,
-        stopTimeoutMs: this.options.stopTimeoutMs,
-        ...(this.options.hostName ? { hostName: this.options.hostName } : {}),
-      });
-      worker.onExit((exit) => {
-        if (slot.worker === worker) {
-          slot.worker = undefined;
-          slot.configs.clear();
-          if (!this.closed) this.logger.warn({ plugin: slot.name, exitCode: exit.exitCode, signal: exit.signal }, 'worker exited');
-        }
-      });
-      try {
-        await worker.start();
-        slot.worker = worker;
-        return worker;
-      } catch (error) {
-        throw Errors.workerUnavailable(`worker failed to start: ${(error as Error).message}`, {
-          stderr: worker.stderrTail.slice(-5),
-        });
-      } finally {
-        slot.starting = undefined;
+  /** Statement timeout of this call: the request's own, else the instance's configured one. */
+  private timeoutFor(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, params?: Record<string, unknown>): number {
+    const key = `${pluginName}\u0000${instanceId}`;
+    if (config !== undefined) {
+      const configured = (config.options as { queryTimeout?: unknown } | undefined)?.queryTimeout;
+      this.queryTimeouts.set(key, typeof configured === 'number' && configured > 0 ? configured : CONFIG_DEFAULTS.options.queryTimeout);
+    }
+    const own = params?.timeout;
+    if (typeof own === 'number' && own > 0) return own;
+    return this.queryTimeouts.get(key) ?? CONFIG_DEFAULTS.options.queryTimeout;
+  }
+
+  private retireIdle(): void {
+    if (this.options.isolation !== 'tenant') return;
+    const now = Date.now();
+    for (const [key, s] of this.supervisors) {
+      if (s.inFlight === 0 && s.openTransactions === 0 && now - s.lastUsed > this.options.workerIdleTimeoutMs) {
+        this.supervisors.delete(key);
+        void s.stop();
       }
-    })();
-    return slot.starting;
+    }
+  }
+
+  private retireLeastRecentlyUsed(): boolean {
+    let oldest: [string, WorkerSupervisor] | undefined;
+    for (const entry of this.supervisors) {
+      const s = entry[1];
+      if (s.inFlight === 0 && s.openTransactions === 0 && (!oldest || s.lastUsed < oldest[1].lastUsed)) oldest = entry;
+    }
+    if (!oldest) return false;
+    this.supervisors.delete(oldest[0]);
+    void oldest[1].stop();
+    return true;
   }
 }
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import readline from 'node:readline';
-import { createMessageConnection, ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, createMessageConnection, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import type pino from 'pino';
 import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
@@ -10,6 +10,15 @@ import type { Framing } from '../shared/transport/framing';
 import { FramedMessageReader } from '../shared/transport/message-reader';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
+
+/** Per-request bounds. */
+export interface RequestOptions {
+  /** Milliseconds until the host gives up (the request's timeout plus grace). */
+  deadlineMs?: number;
+  /** The request's own timeout, named in the timeout error. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
 
 export interface WorkerProcessOptions {
   command: string;
@@ -116,15 +125,49 @@ export class WorkerProcess {
   /**
    * Sends a request. Rejects with a {@link PluginError}: the worker's own error,
    * or `POSTGRES_WORKER_CRASHED` when the worker died before answering.
+   * Past `deadlineMs` (or when `signal` aborts) the worker is sent
+   * `$/cancelRequest` and the caller gets `POSTGRES_QUERY_TIMEOUT`
+   * (`POSTGRES_QUERY_CANCELLED`) at once; the late answer is dropped.
    */
-  async request<T>(method: string, params: unknown, token?: CancellationToken): Promise<T> {
+  request<T>(method: string, params: unknown, options: RequestOptions = {}): Promise<T> {
     const connection = this.connection;
-    if (!connection || this.exitInfo) throw Errors.workerCrashed({ reason: 'worker not running' });
-    try {
-      return (await (token ? connection.sendRequest(method, params, token) : connection.sendRequest(method, params))) as T;
-    } catch (error) {
-      throw this.toPluginError(error);
+    if (!connection || this.exitInfo) return Promise.reject(Errors.workerCrashed({ reason: 'worker not running' }));
+    if (options.deadlineMs === undefined && options.signal === undefined) {
+      return connection.sendRequest(method, params).then(
+        (result) => result as T,
+        (error: unknown) => {
+          throw this.toPluginError(error);
+        },
+      );
     }
+    return new Promise<T>((resolve, reject) => {
+      const source = new CancellationTokenSource();
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const onAbort = (): void => {
+        source.cancel();
+        settle(() => reject(Errors.queryCancelled({ reason: 'aborted by the caller' })));
+      };
+      const timer =
+        options.deadlineMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              source.cancel();
+              settle(() => reject(Errors.queryTimeout(options.timeoutMs ?? options.deadlineMs!, { enforcedBy: 'host deadline' })));
+            }, options.deadlineMs);
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      connection.sendRequest(method, params, source.token).then(
+        (result) => settle(() => resolve(result as T)),
+        (error: unknown) => settle(() => reject(this.toPluginError(error))),
+      );
+    });
   }
 
   notify(method: string, params?: unknown): void {

@@ -56,6 +56,7 @@ const optionsSchema = z
     reconnectInterval: millis.optional(),
     maxReconnectAttempts: z.number().int().min(0).max(1_000).optional(),
     transactionIdleTimeout: positiveMillis.optional(),
+    maxResultRows: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -129,6 +130,8 @@ export interface NormalizedConfig {
     reconnectInterval: number;
     maxReconnectAttempts: number;
     transactionIdleTimeout: number;
+    /** Results with more rows fail with POSTGRES_RESULT_TOO_LARGE; unlimited when absent. */
+    maxResultRows?: number;
   };
   logging: {
     level: NonNullable<LoggingConfig['level']>;

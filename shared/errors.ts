@@ -69,6 +69,14 @@ export const Errors = {
   workerUnavailable: (reason: string, details: Record<string, unknown> = {}) =>
     new PluginError(PluginErrorCode.WORKER_UNAVAILABLE, `Worker unavailable: ${reason}`, details, false),
 
+  resultTooLarge: (rows: number, maxRows: number) =>
+    new PluginError(
+      PluginErrorCode.RESULT_TOO_LARGE,
+      `Result has ${rows} rows, more than the configured limit of ${maxRows} (options.maxResultRows)`,
+      { rows, maxRows },
+      false,
+    ),
+
   internal: (message: string) =>
     new PluginError(PluginErrorCode.QUERY_FAILED, `Internal error: ${message}`, {}, false),
 } as const;

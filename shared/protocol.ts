@@ -18,6 +18,8 @@ export const Method = {
   cancelRequest: '$/cancelRequest',
   progress: '$/progress',
   instanceState: 'instance/state',
+  /** Host → worker liveness probe, answered `null` straight from the event loop. */
+  heartbeat: '$/heartbeat',
 } as const;
 
 export const initializeParamsSchema = z

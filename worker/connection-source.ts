@@ -1,9 +1,15 @@
 import pg from 'pg';
 import type { NormalizedConfig } from '../shared/config-schema';
+import { PluginErrorCode } from '../shared/error-codes';
+import type { PluginError } from '../shared/plugin-error';
+import type { InstanceState } from '../shared/protocol';
 import { toPluginError, type ErrorContext } from './error-mapping';
 import type { Logger } from './logger';
 import { poolOptionsFor } from './pool-factory';
 import { cancelBackend, type CancelTarget } from './statement-canceller';
+
+/** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
+export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
 
 /**
  * Owns one instance's `pg.Pool`: created lazily, ended on demand, re-created on
@@ -16,10 +22,13 @@ export class ConnectionSource {
   /** Clients checked out right now, so shutdown can cancel what they run. */
   private readonly active = new Set<pg.PoolClient>();
 
+  private state: InstanceState | undefined;
+
   constructor(
     private readonly config: NormalizedConfig,
     private readonly logger: Logger,
     private readonly errorContext: Omit<ErrorContext, 'phase'>,
+    private readonly onState: StateListener = () => undefined,
   ) {}
 
   /** The live pool, created on first use. */
@@ -32,21 +41,47 @@ export class ConnectionSource {
     return this.pool !== undefined;
   }
 
-  /** Checks out a client, or rejects with a mapped connect-phase error. */
-  async acquire(): Promise<pg.PoolClient> {
-    const pool = this.current;
-    try {
-      const client = await pool.connect();
-      this.active.add(client);
-      return client;
-    } catch (error) {
-      throw toPluginError(error, {
-        ...this.errorContext,
-        phase: 'connect',
-        poolMax: this.config.pool.max,
-        acquireTimeoutMs: this.config.pool.connectionTimeoutMillis,
-      });
+  /**
+   * Checks out a client, or rejects with a mapped connect-phase error. With
+   * `options.autoReconnect`, a failed connection is retried every
+   * `reconnectInterval` up to `maxReconnectAttempts` times, never past
+   * `deadline` (epoch ms). Nothing has been sent yet, so retrying is safe.
+   */
+  async acquire(deadline?: number): Promise<pg.PoolClient> {
+    const { autoReconnect, reconnectInterval, maxReconnectAttempts } = this.config.options;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const client = await this.current.connect();
+        this.active.add(client);
+        if (this.state !== 'connected') this.setState('connected');
+        return client;
+      } catch (error) {
+        const mapped = toPluginError(error, {
+          ...this.errorContext,
+          phase: 'connect',
+          poolMax: this.config.pool.max,
+          acquireTimeoutMs: this.config.pool.connectionTimeoutMillis,
+        });
+        const unreachable = mapped.code === PluginErrorCode.CONNECTION_FAILED && mapped.retryable;
+        const inTime = deadline === undefined || Date.now() + reconnectInterval < deadline;
+        if (!autoReconnect || !unreachable || attempt >= maxReconnectAttempts || !inTime) {
+          if (unreachable) {
+            mapped.details.attempts = attempt + 1;
+            this.setState('failed', attempt + 1, mapped);
+          }
+          throw mapped;
+        }
+        this.setState('reconnecting', attempt + 1, mapped);
+        await new Promise((resolve) => setTimeout(resolve, reconnectInterval));
+      }
     }
+  }
+
+  private setState(state: InstanceState, attempt?: number, error?: PluginError): void {
+    if (state === this.state && state !== 'reconnecting') return;
+    this.state = state;
+    this.onState(state, attempt, error);
+    if (state !== 'connected' || attempt !== undefined) this.logger.info({ state, attempt }, `instance ${state}`);
   }
 
   /** Returns a client; with an error it is destroyed instead of reused. */

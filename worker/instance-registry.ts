@@ -1,4 +1,5 @@
 import { Errors } from '../shared/errors';
+import type { InstanceStateParams } from '../shared/protocol';
 import type { Logger } from './logger';
 import { PostgresPlugin } from './postgres-plugin';
 
@@ -16,7 +17,10 @@ export class InstanceRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly retiring = new Set<Promise<void>>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly onInstanceState: (params: InstanceStateParams) => void = () => undefined,
+  ) {}
 
   /** The plugin for `instanceId`, created or reconfigured from `config` when given. */
   resolve(instanceId: string, config: Record<string, unknown> | undefined): PostgresPlugin {
@@ -28,7 +32,17 @@ export class InstanceRegistry {
     const raw = JSON.stringify(config);
     if (entry && entry.raw === raw) return entry.plugin;
     const logger = this.logger.child({ instanceId });
-    const candidate = new PostgresPlugin({ config: config as never, logger });
+    const candidate = new PostgresPlugin({
+      config: config as never,
+      logger,
+      onStateChange: (state, attempt, error) =>
+        this.onInstanceState({
+          instanceId,
+          state,
+          ...(attempt !== undefined ? { attempt } : {}),
+          ...(error ? { error: { code: error.code, message: error.message } } : {}),
+        }),
+    });
     logger.level = candidate.config.logging.level;
     if (entry && entry.plugin.fingerprint === candidate.fingerprint) {
       entry.raw = raw;

@@ -5,6 +5,7 @@
  * `--max-message-bytes N`. Env: `POSTGRES_PLUGIN_LOG_LEVEL`.
  */
 import { isFraming, type Framing } from '../shared/transport/framing';
+import { maybeDieAtStart } from './fault-hooks';
 import { createLogger, type LogLevel } from './logger';
 import { RpcServer } from './rpc-server';
 
@@ -13,6 +14,7 @@ console.log = console.error;
 console.info = console.error;
 console.debug = console.error;
 
+maybeDieAtStart();
 const args = parseArgs(process.argv.slice(2));
 const logger = createLogger((process.env.POSTGRES_PLUGIN_LOG_LEVEL as LogLevel | undefined) ?? 'info');
 const version: string = (require('../../package.json') as { version: string }).version;

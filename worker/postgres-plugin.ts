@@ -7,7 +7,7 @@ import { parseOrThrow } from '../shared/validation';
 import { PluginError } from '../shared/plugin-error';
 import { PluginErrorCode } from '../shared/error-codes';
 import { fromAbortSignal, type Cancellation } from './cancellation';
-import { ConnectionSource } from './connection-source';
+import { ConnectionSource, type StateListener } from './connection-source';
 import { createLogger, type Logger } from './logger';
 import { endpointOf, secretsOf } from './pool-factory';
 import { StatementRunner } from './statement-runner';
@@ -39,6 +39,8 @@ export interface PluginContext {
   config: PluginConfig;
   /** A pino logger; by default one on stderr at `config.logging.level`. */
   logger?: Logger;
+  /** Told when connectivity changes: `connected`, `reconnecting` (with attempt), `failed`. */
+  onStateChange?: StateListener;
 }
 
 /** A statement as the in-process API takes it: SQL text, or the params object of the wire. */
@@ -88,8 +90,8 @@ export class PostgresPlugin {
 
   /** Opens a connection to prove the server is reachable and the credentials work. */
   async connect(): Promise<void> {
-    const source = this.ready().source;
-    source.release(await source.acquire());
+    const state = this.ready();
+    state.source.release(await state.source.acquire(Date.now() + state.config.options.queryTimeout));
     this.connected = true;
   }
 
@@ -243,7 +245,7 @@ export class PostgresPlugin {
   async runStatement(p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
     const state = this.ready();
     if (p.transactionId !== undefined) return state.transactions.run(p.transactionId, p, cancellation);
-    const client = await state.source.acquire();
+    const client = await state.source.acquire(Date.now() + (p.timeout ?? state.config.options.queryTimeout));
     try {
       const result = await state.runner.run(client, p, { cancellation });
       this.connected = true;
@@ -265,7 +267,7 @@ export class PostgresPlugin {
    */
   async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const state = this.ready();
-    const client = await state.source.acquire();
+    const client = await state.source.acquire(Date.now() + state.config.options.queryTimeout);
     let broken: Error | undefined;
     try {
       return await fn(client);
@@ -336,7 +338,7 @@ function createState(context: PluginContext): PluginState {
   const logger = context.logger ?? createLogger(config.logging.level);
   const endpoint = endpointOf(config);
   const errorContext = { ...endpoint, secrets: secretsOf(config) };
-  const source = new ConnectionSource(config, logger, errorContext);
+  const source = new ConnectionSource(config, logger, errorContext, context.onStateChange);
   const runner = new StatementRunner(config, logger, errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
   return {
     config,

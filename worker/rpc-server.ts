@@ -10,6 +10,7 @@ import { FRAMINGS, type Framing } from '../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../shared/transport/message-reader';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import { parseOrThrow } from '../shared/validation';
+import { faultHooksEnabled, runFault } from './fault-hooks';
 import { InstanceRegistry } from './instance-registry';
 import type { Logger } from './logger';
 import { openRpcDocument } from './openrpc';
@@ -45,8 +46,10 @@ export class RpcServer {
 
   constructor(private readonly options: RpcServerOptions) {
     const { logger } = options;
-    this.registry = new InstanceRegistry(logger);
     this.writer = new FramedMessageWriter(options.output, options.framing);
+    this.registry = new InstanceRegistry(logger, (params) => {
+      void this.writer.write({ jsonrpc: '2.0', method: Method.instanceState, params } as Message);
+    });
     const reader = new FramedMessageReader(options.input, {
       framing: options.framing,
       intercept: (message) => this.fastPath(message),
@@ -98,6 +101,11 @@ export class RpcServer {
         (result) => this.reply(id, result === undefined ? null : result, undefined),
         (error: ResponseError<unknown>) => this.reply(id, undefined, error),
       );
+      return true;
+    }
+    if (m.method === Method.heartbeat && m.id !== undefined) {
+      // Answered from the event loop itself: a reply proves the loop is not stuck.
+      this.reply(m.id, null, undefined);
       return true;
     }
     if (m.method === Method.initialize && m.id !== undefined) {
@@ -167,6 +175,7 @@ export class RpcServer {
     this.requireInitialized();
     if (this.stopping || this.shutdownDone) throw Errors.workerUnavailable('the worker is shutting down');
     const p = parseOrThrow(executeParamsSchema, params, 'params');
+    if (faultHooksEnabled && runFault(p.operation)) return null;
     if (!isOperationName(p.operation)) throw Errors.unknownOperation(p.operation, OPERATION_NAMES);
     const operation = operations[p.operation];
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');

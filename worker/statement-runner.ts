@@ -68,10 +68,13 @@ export class StatementRunner {
     }
     let failed = false;
     try {
-      if (timeout !== undefined && timeout > this.sessionTimeout) {
-        return await this.withStatementTimeout(client, timeout, () => this.send(client, p));
-      }
-      return await this.send(client, p);
+      const result =
+        timeout !== undefined && timeout > this.sessionTimeout
+          ? await this.withStatementTimeout(client, timeout, () => this.send(client, p))
+          : await this.send(client, p);
+      const maxRows = this.config.options.maxResultRows;
+      if (maxRows !== undefined && result.rows.length > maxRows) throw Errors.resultTooLarge(result.rows.length, maxRows);
+      return result;
     } catch (error) {
       failed = true;
       const ctx: ErrorContext = { ...this.errorContext, phase: 'query', cancelled };

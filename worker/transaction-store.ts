@@ -53,7 +53,7 @@ export class TransactionStore {
   }
 
   async begin(p: BeginTransactionParams): Promise<{ transactionId: string }> {
-    const client = await this.source.acquire();
+    const client = await this.source.acquire(p.timeout !== undefined ? Date.now() + p.timeout : undefined);
     const watch = new TransactionStatusWatch(client);
     try {
       await client.query(beginStatement(p));

@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { beginTransactionParamsSchema, transactionIdParamsSchema, transactionParamsSchema } from './transaction-params';
+import {
+  alterTableParamsSchema,
+  createTableParamsSchema,
+  describeTableParamsSchema,
+  dropTableParamsSchema,
+  listTablesParamsSchema,
+} from './schema-params';
 
 /**
  * The params of every operation (DESIGN §4), as zod schemas built once at load
@@ -50,6 +57,11 @@ export const operationParamsSchemas = {
   beginTransaction: beginTransactionParamsSchema,
   commit: transactionIdParamsSchema,
   rollback: transactionIdParamsSchema,
+  createTable: createTableParamsSchema,
+  alterTable: alterTableParamsSchema,
+  dropTable: dropTableParamsSchema,
+  listTables: listTablesParamsSchema,
+  describeTable: describeTableParamsSchema,
 } as const;
 
 export type OperationName = keyof typeof operationParamsSchemas;

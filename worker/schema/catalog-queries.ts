@@ -54,7 +54,7 @@ SELECT t.nspname AS schema, t.relname AS name,
        'name', a.attname,
        'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
        'nullable', NOT a.attnotnull,
-       'default', CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,
+       'default', CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid, true) END,
        'primaryKey', coalesce(a.attnum = ANY (t.pkey), false),
        'ordinal', a.attnum) ORDER BY a.attnum), '[]')
      FROM pg_catalog.pg_attribute a

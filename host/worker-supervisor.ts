@@ -218,7 +218,7 @@ export class WorkerSupervisor {
       this.options.onWorkerEvent({ type: 'circuit-open', retryAt: this.policy.retryAt });
       return;
     }
-    if (this.stopped || this.starting || this.restartTimer) return;
+    if (this.stopped || this.restartTimer) return;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (!this.worker && !this.stopped) this.ensureStarted().catch(() => undefined);

@@ -127,6 +127,13 @@ export class ConnectionSource {
     pool.on('error', (error: Error) => {
       this.logger.warn({ err: error.message }, 'idle PostgreSQL client failed and was removed from the pool');
     });
+    // pg-pool listens for errors only while a client is idle. A checked-out client
+    // whose server goes away between statements (e.g. an immediate shutdown)
+    // emits 'error' too; without a listener that would crash the worker. The
+    // statement in flight, if any, fails on its own; the client is not reused.
+    pool.on('connect', (client: pg.PoolClient) => {
+      client.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'PostgreSQL connection failed'));
+    });
     if (this.config.logging.logConnections) {
       pool.on('connect', () => this.logger.info({ total: pool.totalCount }, 'pool opened a connection'));
       pool.on('remove', () => this.logger.info({ total: pool.totalCount }, 'pool closed a connection'));

@@ -77,6 +77,20 @@ export async function startEmbeddedPostgres(options = {}) {
     databaseDir,
     pid: server.process?.pid,
     logs,
+    /** Immediate shutdown (SIGQUIT, like `pg_ctl stop -m immediate`): sessions die, no checkpoint. */
+    async stopImmediate() {
+      const child = server.process;
+      if (!child || child.exitCode !== null) return;
+      await new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGQUIT');
+      });
+      server.process = undefined;
+    },
+    /** Starts the same cluster again (same data, same port) after stopImmediate(). */
+    async restart() {
+      await server.start();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -106,7 +120,22 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   process.on('SIGINT', stop);
   process.stdin.on('end', stop);
   process.stdin.on('close', stop);
-  process.stdin.resume();
+  // Control lines on stdin, for fault tests: `stop-immediate` and `start`, each answered on stdout.
+  let commands = Promise.resolve();
+  let pending = '';
+  process.stdin.on('data', (chunk) => {
+    pending += chunk;
+    let newline;
+    while ((newline = pending.indexOf('\n')) !== -1) {
+      const command = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      commands = commands.then(async () => {
+        if (command === 'stop-immediate') await server.stopImmediate();
+        else if (command === 'start') await server.restart();
+        process.stdout.write(JSON.stringify({ done: command }) + '\n');
+      });
+    }
+  });
   const { logs: _logs, stop: _stop, ...facts } = server;
   process.stdout.write(JSON.stringify(facts) + '\n');
 }

@@ -10,6 +10,10 @@ export interface OwnServer {
   password: string;
   database: string;
   url: string;
+  /** Immediate-mode shutdown of the server (it can be started again). */
+  stopImmediate(): Promise<void>;
+  /** Starts it again on the same port with the same data. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,14 +28,26 @@ export async function startOwnServer(args: string[] = []): Promise<OwnServer> {
   const child: ChildProcess = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const line = await new Promise<string>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`own server exited (${code}): ${stderr}`)));
-  });
-  const facts = JSON.parse(line) as Omit<OwnServer, 'stop'>;
+  const lines = readline.createInterface({ input: child.stdout! });
+  const waiting: ((line: string) => void)[] = [];
+  const early: string[] = [];
+  lines.on('line', (line) => (waiting.length > 0 ? waiting.shift()!(line) : early.push(line)));
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      if (early.length > 0) return resolve(early.shift()!);
+      waiting.push(resolve);
+      child.once('exit', (code) => reject(new Error(`own server exited (${code}): ${stderr}`)));
+    });
+  const facts = JSON.parse(await nextLine()) as Omit<OwnServer, 'stop' | 'stopImmediate' | 'start'>;
+  const command = async (name: string) => {
+    child.stdin!.write(name + '\n');
+    const answer = JSON.parse(await nextLine()) as { done?: string };
+    if (answer.done !== name) throw new Error(`own server: unexpected answer ${JSON.stringify(answer)}`);
+  };
   return {
     ...facts,
+    stopImmediate: () => command('stop-immediate'),
+    start: () => command('start'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

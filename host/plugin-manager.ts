@@ -44,6 +44,8 @@ export interface PluginManagerOptions {
 export interface ExecuteOptions {
   /** Abort → the statement is cancelled on the server and the call answers POSTGRES_QUERY_CANCELLED. */
   signal?: AbortSignal;
+  /** Progress of long operations (e.g. batchInsert): called with rows done and the total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const DEFAULTS = Object.freeze({
@@ -130,7 +132,7 @@ export class PluginManager extends EventEmitter {
       const supervisor = this.supervisor(pluginName, instanceId);
       const timeoutMs = this.timeoutFor(pluginName, instanceId, config, params);
       const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
-      return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds));
+      return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
     } catch (error) {
       return failed(asPluginError(error));
     }

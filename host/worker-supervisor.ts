@@ -59,6 +59,8 @@ export class WorkerSupervisor {
   private restartTimer: NodeJS.Timeout | undefined;
   inFlight = 0;
   lastUsed = Date.now();
+  private readonly progress = new Map<string, (done: number, total: number) => void>();
+  private progressCounter = 0;
 
   constructor(private readonly options: SupervisorOptions) {
     this.policy = new RestartPolicy(options.restart);
@@ -82,8 +84,11 @@ export class WorkerSupervisor {
     operation: string,
     params: Record<string, unknown> | undefined,
     bounds: RequestOptions,
+    onProgress?: (done: number, total: number) => void,
   ): Promise<T> {
     this.inFlight++;
+    const progressToken = onProgress ? `p${++this.progressCounter}` : undefined;
+    if (progressToken) this.progress.set(progressToken, onProgress!);
     this.lastUsed = Date.now();
     try {
       const worker = this.worker ?? (await this.ensureStarted());
@@ -99,6 +104,7 @@ export class WorkerSupervisor {
       const sendConfig = raw !== undefined && this.configs.get(instanceId) !== raw;
       const request: Record<string, unknown> = { instanceId, operation };
       if (params !== undefined) request.params = params;
+      if (progressToken) request.progressToken = progressToken;
       if (sendConfig) {
         request.config = config;
         this.configs.set(instanceId, raw);
@@ -117,6 +123,7 @@ export class WorkerSupervisor {
     } finally {
       this.inFlight--;
       this.lastUsed = Date.now();
+      if (progressToken) this.progress.delete(progressToken);
     }
   }
 
@@ -165,6 +172,11 @@ export class WorkerSupervisor {
         ...(options.hostName ? { hostName: options.hostName } : {}),
       });
       worker.onNotification(Method.instanceState, (params) => options.onInstanceState(params as InstanceStateParams));
+      worker.onNotification(Method.progress, (params) => {
+        const p = params as { token?: string; value?: { done?: number; total?: number } };
+        const listener = p.token === undefined ? undefined : this.progress.get(p.token);
+        if (listener && typeof p.value?.done === 'number' && typeof p.value.total === 'number') listener(p.value.done, p.value.total);
+      });
       try {
         await worker.start();
       } catch (error) {

@@ -180,7 +180,13 @@ export class RpcServer {
     const operation = operations[p.operation];
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');
     const plugin = this.registry.resolve(p.instanceId, p.config);
-    return operation.run({ instanceId: p.instanceId, plugin, cancellation: token }, opParams);
+    const token$ = p.progressToken;
+    const progress =
+      token$ === undefined
+        ? undefined
+        : (done: number, total: number) =>
+            void this.writer.write({ jsonrpc: '2.0', method: Method.progress, params: { token: token$, value: { kind: 'report', done, total } } } as Message);
+    return operation.run({ instanceId: p.instanceId, plugin, cancellation: token, ...(progress ? { progress } : {}) }, opParams);
   }
 
   private requireInitialized(): void {

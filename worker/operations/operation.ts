@@ -7,6 +7,8 @@ export interface OperationContext {
   instanceId: string;
   plugin: PostgresPlugin;
   cancellation: Cancellation | undefined;
+  /** Reports progress (`$/progress`) when the request carried a `progressToken`; absent otherwise. */
+  progress?: (done: number, total: number) => void;
 }
 
 /** One entry of the operation table: its params schema and its implementation. */

@@ -10,6 +10,7 @@ export {
 export type { WorkerEvent } from './worker-supervisor';
 export { WorkerProcess, type WorkerProcessOptions, type RequestOptions } from './worker-process';
 export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions, type CircuitState } from './restart-policy';
+export { sandboxLaunch, SANDBOX_ENV_ALLOW_LIST, type SandboxOptions } from './sandbox';
 export { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
 export type { PluginResult } from './envelope';
 export { PluginError, type PluginErrorData } from '../shared/plugin-error';

@@ -10,6 +10,7 @@ import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import type { Framing } from '../shared/transport/framing';
 import { failed, ok, type PluginResult } from './envelope';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
+import type { SandboxOptions } from './sandbox';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
 
 export type { PluginDefinition } from './worker-supervisor';
@@ -38,6 +39,14 @@ export interface PluginManagerOptions {
   heartbeatTimeoutMs?: number;
   restart?: Partial<RestartPolicyOptions>;
   hostName?: string;
+  /**
+   * Start workers sandboxed: Node's permission model (read only its own
+   * package, no file writes, no child processes, worker threads allowed) and a
+   * minimal allow-listed environment, so no secret of the host leaks in.
+   */
+  sandbox?: boolean | SandboxOptions;
+  /** Largest JSON-RPC message a worker accepts, checked before parsing (bytes; default 64 MiB). */
+  maxMessageBytes?: number;
 }
 
 /** Per-call options of `executePlugin`. */
@@ -88,7 +97,13 @@ export interface InstanceStateEvent extends InstanceStateParams {
 export class PluginManager extends EventEmitter {
   private readonly logger: pino.Logger;
   private readonly supervisors = new Map<string, WorkerSupervisor>();
-  private readonly options: typeof DEFAULTS & { maxMemoryMb?: number; hostName?: string; restart: RestartPolicyOptions };
+  private readonly options: typeof DEFAULTS & {
+    maxMemoryMb?: number;
+    hostName?: string;
+    restart: RestartPolicyOptions;
+    sandbox?: boolean | SandboxOptions;
+    maxMessageBytes?: number;
+  };
   private readonly definitions: Map<string, PluginDefinition>;
   /** Last known statement timeout per instance, for deadlines of calls that send no config. */
   private readonly queryTimeouts = new Map<string, number>();
@@ -190,6 +205,8 @@ export class PluginManager extends EventEmitter {
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
       restart: this.options.restart,
       ...(this.options.maxMemoryMb !== undefined ? { maxMemoryMb: this.options.maxMemoryMb } : {}),
+      ...(this.options.sandbox ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
+      ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
       onWorkerEvent: (event: WorkerEvent) => this.emit('worker', { pluginName, ...(tenant !== undefined ? { tenant } : {}), ...event }),

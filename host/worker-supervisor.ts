@@ -4,6 +4,7 @@ import { PluginError } from '../shared/plugin-error';
 import { Method, type InstanceStateParams } from '../shared/protocol';
 import type { Framing } from '../shared/transport/framing';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
+import { sandboxLaunch, type SandboxOptions } from './sandbox';
 import { WorkerProcess, type RequestOptions } from './worker-process';
 import type { WorkerExitedError } from './host-errors';
 
@@ -26,6 +27,10 @@ export interface SupervisorOptions {
   restart: RestartPolicyOptions;
   /** V8 heap cap of the worker (node workers only). */
   maxMemoryMb?: number;
+  /** Run the worker under Node's permission model with a minimal environment (node workers only). */
+  sandbox?: SandboxOptions;
+  /** Largest message the worker accepts (bytes). */
+  maxMessageBytes?: number;
   hostName?: string;
   onInstanceState: (params: InstanceStateParams) => void;
   onWorkerEvent: (event: WorkerEvent) => void;
@@ -160,12 +165,22 @@ export class WorkerSupervisor {
     try {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const { options } = this;
-      const nodeFlags = options.maxMemoryMb !== undefined && options.definition.command === process.execPath ? [`--max-old-space-size=${options.maxMemoryMb}`] : [];
+      const isNode = options.definition.command === process.execPath;
+      const nodeFlags = options.maxMemoryMb !== undefined && isNode ? [`--max-old-space-size=${options.maxMemoryMb}`] : [];
+      let env = options.definition.env;
+      if (options.sandbox && isNode) {
+        const script = options.definition.args[options.definition.args.length - 1]!;
+        const launch = sandboxLaunch(script, options.sandbox);
+        nodeFlags.push(...launch.nodeFlags);
+        env = launch.env;
+      }
+      const workerArgs = ['--framing', options.framing];
+      if (options.maxMessageBytes !== undefined) workerArgs.push('--max-message-bytes', String(options.maxMessageBytes));
       const worker = new WorkerProcess({
         command: options.definition.command,
-        args: [...nodeFlags, ...options.definition.args, '--framing', options.framing],
+        args: [...nodeFlags, ...options.definition.args, ...workerArgs],
         framing: options.framing,
-        ...(options.definition.env ? { env: options.definition.env } : {}),
+        ...(env ? { env } : {}),
         logger: options.logger,
         startTimeoutMs: options.startTimeoutMs,
         stopTimeoutMs: options.stopTimeoutMs,

@@ -1,4 +1,7 @@
+import childProcess from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /**
  * Misbehaviour on purpose, for the fault tests only: it exists when the
@@ -11,6 +14,36 @@ export const faultHooksEnabled = process.env.POSTGRES_PLUGIN_FAULT_HOOKS === '1'
 export function maybeDieAtStart(): void {
   const marker = process.env.POSTGRES_PLUGIN_FAULT_EXIT_AT_START_FILE;
   if (faultHooksEnabled && marker && fs.existsSync(marker)) process.exit(3);
+}
+
+/** What a sandbox probe attempted and what the process allowed. */
+export interface SandboxProbe {
+  attempted: 'write-file' | 'spawn';
+  allowed: boolean;
+  code?: string;
+}
+
+/** Tries something a sandboxed worker must not do (`__faultWriteFile`, `__faultSpawn`). */
+export function probeSandbox(operation: string): SandboxProbe | undefined {
+  if (!faultHooksEnabled) return undefined;
+  const attempt = (attempted: SandboxProbe['attempted'], fn: () => void): SandboxProbe => {
+    try {
+      fn();
+      return { attempted, allowed: true };
+    } catch (error) {
+      return { attempted, allowed: false, code: (error as NodeJS.ErrnoException).code ?? String(error) };
+    }
+  };
+  if (operation === '__faultWriteFile') {
+    return attempt('write-file', () => fs.writeFileSync(path.join(os.tmpdir(), `sandbox-probe-${process.pid}`), 'escaped'));
+  }
+  if (operation === '__faultSpawn') {
+    return attempt('spawn', () => {
+      const result = childProcess.spawnSync('true');
+      if (result.error) throw result.error;
+    });
+  }
+  return undefined;
 }
 
 /** Runs a fault operation (`__faultBusyLoop`, `__faultCrash`); false when `operation` is not one. */

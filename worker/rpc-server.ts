@@ -10,7 +10,7 @@ import { FRAMINGS, type Framing } from '../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../shared/transport/message-reader';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import { parseOrThrow } from '../shared/validation';
-import { faultHooksEnabled, runFault } from './fault-hooks';
+import { faultHooksEnabled, probeSandbox, runFault } from './fault-hooks';
 import { InstanceRegistry } from './instance-registry';
 import type { Logger } from './logger';
 import { openRpcDocument } from './openrpc';
@@ -175,7 +175,11 @@ export class RpcServer {
     this.requireInitialized();
     if (this.stopping || this.shutdownDone) throw Errors.workerUnavailable('the worker is shutting down');
     const p = parseOrThrow(executeParamsSchema, params, 'params');
-    if (faultHooksEnabled && runFault(p.operation)) return null;
+    if (faultHooksEnabled) {
+      if (runFault(p.operation)) return null;
+      const probe = probeSandbox(p.operation);
+      if (probe) return probe;
+    }
     if (!isOperationName(p.operation)) throw Errors.unknownOperation(p.operation, OPERATION_NAMES);
     const operation = operations[p.operation];
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');

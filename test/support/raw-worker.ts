@@ -83,8 +83,12 @@ export class RawWorker {
     }
   }
 
+  /** Everything the worker wrote on stdout, as text. */
+  stdout = '';
+
   private readFrames(chunk: Buffer): void {
     this.stdoutBytes += chunk.length;
+    this.stdout += chunk.toString('utf8');
     this.pending = Buffer.concat([this.pending, chunk]);
     for (;;) {
       const headerEnd = this.pending.indexOf('\r\n\r\n');

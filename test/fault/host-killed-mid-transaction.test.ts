@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { isAlive } from '../support/managers';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
@@ -40,11 +41,3 @@ async function sessions(): Promise<number> {
   return (await db.admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'killed-mid-tx'")).rows[0].n;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

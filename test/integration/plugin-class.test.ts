@@ -1,5 +1,5 @@
 import { PostgresPlugin, initialize } from '../../worker/postgres-plugin';
-import { PluginError } from '../../shared/plugin-error';
+import { rejection } from '../support/rejection';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
@@ -16,15 +16,6 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function rejection(promise: Promise<unknown>): Promise<PluginError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PluginError);
-    return error as PluginError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('the documentation examples', () => {
   test('unit-test example: SELECT 1 as test gives 1', async () => {

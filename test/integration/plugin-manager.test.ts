@@ -1,6 +1,7 @@
 import { PluginManager } from '../../host';
 import { WorkerProcess } from '../../host/worker-process';
 import { memoryLogger } from '../support/memory-logger';
+import { isAlive } from '../support/managers';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
@@ -100,11 +101,3 @@ test('shutdown stops the worker process', async () => {
   expect(after.success === false && after.error.code).toBe('POSTGRES_WORKER_UNAVAILABLE');
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { PluginError } from '../../shared/plugin-error';
 import type { TableDescription } from '../../shared/schema-params';
 import { parseOrThrow } from '../../shared/validation';
 import { operations } from '../../worker/operations';
 import { PostgresPlugin } from '../../worker/postgres-plugin';
+import { rejection } from '../support/rejection';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
@@ -21,15 +21,6 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function rejection(promise: Promise<unknown>): Promise<PluginError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PluginError);
-    return error as PluginError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Counts the statements `fn` sends: each `client.query` is one round trip to the server. */
 async function roundTrips<T>(fn: () => Promise<T>): Promise<{ result: T; trips: number; ms: number }> {

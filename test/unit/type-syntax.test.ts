@@ -1,6 +1,6 @@
 import { operationParamsSchemas } from '../../shared/operation-params';
 import { PluginError } from '../../shared/plugin-error';
-import { parseTypeName } from '../../shared/schema-params';
+import { parseTypeName } from '../../shared/type-syntax';
 import { parseOrThrow } from '../../shared/validation';
 
 function issuesOf(operation: keyof typeof operationParamsSchemas, params: unknown): { path: string; message: string }[] {

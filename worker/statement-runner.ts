@@ -111,7 +111,8 @@ export class StatementRunner {
     try {
       return shape(await client.query(query));
     } catch (error) {
-      if (!isStalePlan(error)) throw error;
+      // Inside a transaction the failure aborted it, so a retry could only fail again.
+      if (!isStalePlan(error) || transactionStatus(client) !== 'I') throw error;
       // DDL changed the result type under a cached plan: forget it on this session and prepare again.
       await this.forgetPrepared(client, name);
       return shape(await client.query(query));
@@ -152,6 +153,11 @@ function shape(result: pg.QueryResult): QueryResult {
     fields[i] = { name: f.name, dataTypeID: f.dataTypeID };
   }
   return { rows: result.rows, rowCount: result.rowCount, command: result.command, fields };
+}
+
+/** The server's ReadyForQuery status as pg last saw it: 'I' idle, 'T' in a transaction, 'E' failed one. */
+function transactionStatus(client: pg.PoolClient): string | null {
+  return (client as unknown as { getTransactionStatus(): string | null }).getTransactionStatus();
 }
 
 function isStalePlan(error: unknown): boolean {

@@ -233,3 +233,18 @@ describe('configuration', () => {
     await bad.disconnect();
   });
 });
+
+test('a stale prepared plan inside a transaction fails cleanly (no retry into an aborted transaction)', async () => {
+  const p = new PostgresPlugin({ config: { ...db.config, max: 1 } });
+  await p.execute('CREATE TABLE shifting_tx (a int)');
+  expect(await p.query('SELECT * FROM shifting_tx')).toMatchObject({ rowCount: 0 });
+  const { transactionId } = await p.beginTransaction();
+  await p.execute({ sql: 'ALTER TABLE shifting_tx ADD COLUMN b text', transactionId });
+  const error = await rejection(p.query({ sql: 'SELECT * FROM shifting_tx', transactionId }));
+  expect(error.code).toBe('POSTGRES_TRANSACTION_FAILED');
+  expect(error.details).toMatchObject({ sqlState: '0A000', reason: 'aborted' });
+  await p.rollback(transactionId);
+  // Outside a transaction the same statement re-prepares and works.
+  expect((await p.query('SELECT * FROM shifting_tx')).fields.map((f) => f.name)).toEqual(['a']);
+  await p.disconnect();
+});

@@ -101,3 +101,18 @@ test('shutdown stops the worker process', async () => {
   expect(after.success === false && after.error.code).toBe('POSTGRES_WORKER_UNAVAILABLE');
 });
 
+
+test('logQueries logs statements; parameters only with logParameters', async () => {
+  const base = { ...db.config, logging: { level: 'debug', logQueries: true, logParameters: false } };
+  await plugins.executePlugin('postgres-plugin', 'qlog', base, 'query', { sql: 'SELECT $1::text AS hidden_param', params: ['param-value-7781'] });
+  await plugins.executePlugin('postgres-plugin', 'qlog2', { ...base, logging: { ...base.logging, logParameters: true } }, 'query', {
+    sql: 'SELECT $1::text AS shown_param',
+    params: ['param-value-9902'],
+  });
+  const deadline = Date.now() + 3000;
+  while (!log.lines.some((l) => l.includes('shown_param')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const hidden = log.lines.filter((l) => l.includes('hidden_param'));
+  expect(hidden.length).toBeGreaterThan(0);
+  expect(hidden.some((l) => l.includes('param-value-7781'))).toBe(false);
+  expect(log.lines.some((l) => l.includes('shown_param') && l.includes('param-value-9902'))).toBe(true);
+});

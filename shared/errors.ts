@@ -36,6 +36,10 @@ export const Errors = {
   sslRequired: (message: string, details: Record<string, unknown>) =>
     new PluginError(PluginErrorCode.SSL_REQUIRED, `SSL required or refused: ${message}`, details, false),
 
+  /** A certificate, the server's or ours, was refused: same code, a message that says so. */
+  sslCertificateRejected: (what: string, details: Record<string, unknown>) =>
+    new PluginError(PluginErrorCode.SSL_REQUIRED, `SSL certificate rejected: ${what}`, details, false),
+
   poolExhausted: (max: number, waitedMs: number) =>
     new PluginError(
       PluginErrorCode.POOL_EXHAUSTED,
@@ -124,6 +128,15 @@ export const TransactionErrors = {
       `Transaction '${transactionId}' could not commit and was rolled back: ${message}`,
       { transactionId, reason: 'aborted', rolledBack: true, ...details },
       retryable,
+    ),
+
+  /** A statement outside any transaction handle left one open (`BEGIN`, or a script ending inside one). */
+  leftOpen: () =>
+    new PluginError(
+      PluginErrorCode.TRANSACTION_FAILED,
+      'The statement left a transaction open outside a transaction handle, so it was rolled back; use beginTransaction, or end the transaction in the same script',
+      { reason: 'left-open', rolledBack: true },
+      false,
     ),
 
   endedByStatement: (transactionId: string) =>

@@ -87,6 +87,14 @@ export class ConnectionSource {
   /** Returns a client; with an error it is destroyed instead of reused. */
   release(client: pg.PoolClient, error?: Error): void {
     this.active.delete(client);
+    const status = client.getTransactionStatus();
+    if (error === undefined && (status === 'T' || status === 'E')) {
+      // Never pool a session still inside a transaction: the next request would run in it.
+      // Destroying the client closes the session, which rolls the transaction back.
+      this.logger.warn({ status }, 'a pooled session was released inside a transaction: closed');
+      client.release(new Error('session released inside a transaction'));
+      return;
+    }
     client.release(error);
   }
 

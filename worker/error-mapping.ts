@@ -42,7 +42,8 @@ export function toPluginError(error: unknown, ctx: ErrorContext): PluginError {
     return Errors.poolExhausted(ctx.poolMax ?? 0, ctx.acquireTimeoutMs ?? 0);
   }
   const errno = (err as NodeJS.ErrnoException).code;
-  if (isSslProblem(err, message)) return Errors.sslRequired(message, { ...where, reason: message });
+  const ssl = sslFailure(err, message, where);
+  if (ssl) return ssl;
   if (ctx.phase === 'connect' || (errno !== undefined && CONNECT_ERRNOS.has(errno))) {
     return Errors.connectionFailed(message, { ...where, errno, reason: message }, true);
   }
@@ -58,7 +59,13 @@ function fromDatabaseError(
   const sqlState = err.code ?? '';
   if (sqlState === '28P01' || sqlState === '28000') {
     if (/no encryption|SSL off|requires SSL/i.test(message)) {
-      return Errors.sslRequired(message, { ...where, sqlState });
+      return Errors.sslRequired(message, { ...where, sqlState, reason: 'ssl-required' satisfies SslFailureReason });
+    }
+    if (/requires a valid client certificate/i.test(message)) {
+      return certificateRejected('client-certificate-required', message, { ...where, sqlState });
+    }
+    if (/^certificate (authentication|validation)\b/i.test(message)) {
+      return certificateRejected('client-certificate-rejected', message, { ...where, sqlState });
     }
     return Errors.authFailed(message, { ...where, sqlState });
   }
@@ -86,12 +93,61 @@ export function databaseErrorDetails(err: DatabaseError, ctx?: Pick<ErrorContext
   return details;
 }
 
-function isSslProblem(err: Error, message: string): boolean {
-  const code = (err as NodeJS.ErrnoException).code ?? '';
-  return (
-    /^(ERR_TLS|ERR_SSL|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_VERIFY|CERT_|UNABLE_TO_GET_ISSUER)/.test(code) ||
-    /The server does not support SSL connections/i.test(message)
-  );
+/** `details.reason` of a POSTGRES_SSL_REQUIRED error: what exactly went wrong with SSL. */
+export type SslFailureReason =
+  | 'ssl-required'
+  | 'ssl-not-supported'
+  | 'ssl-failed'
+  | 'certificate-untrusted'
+  | 'hostname-mismatch'
+  | 'client-certificate-required'
+  | 'client-certificate-rejected';
+
+/** TLS alerts by which the server refuses the certificate we sent (or the lack of one). */
+const CLIENT_CERT_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|CERTIFICATE_REQUIRED)$/;
+/** Node's (OpenSSL's) verification codes for a server certificate that is not trusted or not valid now. */
+const UNTRUSTED_CERT = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|CERT_|INVALID_CA|PATH_LENGTH_EXCEEDED|INVALID_PURPOSE)/;
+
+/**
+ * The SSL failures of a connection attempt, told apart: a certificate refused
+ * (the server's by us, or ours by the server) reads "SSL certificate rejected:"
+ * with the reason; the rest of SSL keeps the general message. Never any key
+ * material: neither Node's nor PostgreSQL's texts carry it.
+ */
+function sslFailure(err: Error, message: string, where: Record<string, unknown>): PluginError | undefined {
+  const tlsCode = (err as NodeJS.ErrnoException).code ?? '';
+  if (tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return certificateRejected('hostname-mismatch', message, { ...where, tlsCode });
+  }
+  const alert = CLIENT_CERT_ALERT.exec(tlsCode);
+  if (alert) {
+    const reason = alert[1] === 'CERTIFICATE_REQUIRED' ? 'client-certificate-required' : 'client-certificate-rejected';
+    return certificateRejected(reason, message, { ...where, tlsCode });
+  }
+  if (UNTRUSTED_CERT.test(tlsCode)) return certificateRejected('certificate-untrusted', message, { ...where, tlsCode });
+  if (/The server does not support SSL connections/i.test(message)) {
+    return Errors.sslRequired(message, { ...where, reason: 'ssl-not-supported' satisfies SslFailureReason });
+  }
+  if (/^(ERR_TLS|ERR_SSL)/.test(tlsCode)) {
+    return Errors.sslRequired(message, { ...where, reason: 'ssl-failed' satisfies SslFailureReason, tlsCode, cause: message });
+  }
+  return undefined;
+}
+
+const CERTIFICATE_PROBLEMS = {
+  'certificate-untrusted': "the server's certificate is not signed by a trusted CA (give that CA as ssl.ca)",
+  'hostname-mismatch': "the server's certificate is not issued for the host connected to (connect by a name it lists, or set ssl.servername)",
+  'client-certificate-required': 'the server requires a client certificate (set ssl.cert and ssl.key)',
+  'client-certificate-rejected': 'the server refused the client certificate (wrong CA, or its CN is not the user)',
+} as const;
+
+function certificateRejected(
+  reason: keyof typeof CERTIFICATE_PROBLEMS,
+  message: string,
+  details: Record<string, unknown>,
+): PluginError {
+  const cause = message.trim();
+  return Errors.sslCertificateRejected(`${CERTIFICATE_PROBLEMS[reason]}: ${cause}`, { ...details, reason, cause });
 }
 
 function endpoint(ctx: ErrorContext): Record<string, unknown> {

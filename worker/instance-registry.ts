@@ -6,7 +6,20 @@ import { PostgresPlugin } from './postgres-plugin';
 interface Entry {
   plugin: PostgresPlugin;
   /** The config exactly as last received, to skip re-validation when it is resent unchanged. */
-  raw: string;
+  raw: string | undefined;
+}
+
+/**
+ * The config as text, for the unchanged-config shortcut; undefined when it
+ * can't be written (nesting deeper than JSON.stringify's stack: JSON.parse
+ * reads any depth). Validation then refuses it with a proper error.
+ */
+function rawKey(config: Record<string, unknown>): string | undefined {
+  try {
+    return JSON.stringify(config);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -29,8 +42,8 @@ export class InstanceRegistry {
       if (!entry) throw Errors.configRequired(instanceId);
       return entry.plugin;
     }
-    const raw = JSON.stringify(config);
-    if (entry && entry.raw === raw) return entry.plugin;
+    const raw = rawKey(config);
+    if (entry && raw !== undefined && entry.raw === raw) return entry.plugin;
     const logger = this.logger.child({ instanceId });
     const candidate = new PostgresPlugin({
       config: config as never,

@@ -6,6 +6,7 @@ import type { ConnectionStats, ExecuteResult, QueryResult } from '../shared/resu
 import { parseOrThrow } from '../shared/validation';
 import { PluginError } from '../shared/plugin-error';
 import { PluginErrorCode } from '../shared/error-codes';
+import { TransactionErrors } from '../shared/errors';
 import { fromAbortSignal, type Cancellation } from './cancellation';
 import { ConnectionSource, type StateListener } from './connection-source';
 import { createLogger, type Logger } from './logger';
@@ -246,18 +247,29 @@ export class PostgresPlugin {
     const state = this.ready();
     if (p.transactionId !== undefined) return state.transactions.run(p.transactionId, p, cancellation);
     const client = await state.source.acquire(Date.now() + (p.timeout ?? state.config.options.queryTimeout));
+    let result: QueryResult;
     try {
-      const result = await state.runner.run(client, p, { cancellation });
-      this.connected = true;
-      state.source.release(client);
-      return result;
+      result = await state.runner.run(client, p, { cancellation });
     } catch (error) {
-      // A lost connection must not go back to the pool; SQL errors leave it usable.
+      // A lost connection must not go back to the pool; SQL errors leave it usable, except
+      // after a script: it may have opened a transaction before failing, and pg reports the
+      // error before the server's ReadyForQuery says so.
       const lost = (error as PluginError).code === PluginErrorCode.CONNECTION_FAILED;
       if (lost) this.connected = false;
-      state.source.release(client, lost ? (error as Error) : undefined);
+      state.source.release(client, lost || p.multiStatement ? (error as Error) : undefined);
       throw error;
     }
+    this.connected = true;
+    const status = client.getTransactionStatus();
+    if (status === 'T' || status === 'E') {
+      // `BEGIN` (or a script ending inside a transaction) outside a transaction handle:
+      // no later request could end it. Closing the session rolls it back.
+      const error = TransactionErrors.leftOpen();
+      state.source.release(client, error);
+      throw error;
+    }
+    state.source.release(client);
+    return result;
   }
 
   /**

@@ -28,7 +28,7 @@ export interface RpcServerOptions {
 }
 
 /** Longest a shutdown may take before the process exits anyway (DESIGN §2: within 2 s). */
-const SHUTDOWN_BOUND_MS = 1_500;
+const SHUTDOWN_BOUND_MS = 1_000;
 
 /**
  * The worker's JSON-RPC endpoint: lifecycle (initialize → execute… → shutdown →
@@ -117,8 +117,14 @@ export class RpcServer {
       return true;
     }
     if (m.method === Method.cancelRequest && m.id === undefined) {
-      const target = (m.params as { id?: string | number } | undefined)?.id;
-      const flag = target === undefined ? undefined : this.inflight.get(target);
+      const target = (m.params as { id?: unknown } | undefined)?.id;
+      if (typeof target !== 'string' && typeof target !== 'number') {
+        // vscode-jsonrpc throws on a cancel without a usable id (`id.toString()`),
+        // out of the stdin listener: one bad notification would kill the worker.
+        this.options.logger.warn('$/cancelRequest without a string or number id: ignored');
+        return true;
+      }
+      const flag = this.inflight.get(target);
       if (flag) {
         flag.cancel();
         return true;

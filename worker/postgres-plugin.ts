@@ -15,6 +15,18 @@ import { StatementRunner } from './statement-runner';
 import { toPluginError, type ErrorContext } from './error-mapping';
 import type pg from 'pg';
 import { TransactionStore } from './transaction-store';
+import * as crud from './crud/crud-service';
+import { batchInsert } from './batch/batch-insert';
+import { batchInsertParamsSchema, type BatchInsertParams, type BatchInsertResult } from '../shared/batch-params';
+import {
+  countParamsSchema,
+  deleteParamsSchema,
+  findOneParamsSchema,
+  findParamsSchema,
+  insertParamsSchema,
+  updateParamsSchema,
+  type FindParams,
+} from '../shared/crud-params';
 import { runBatchTransaction, type BatchResult } from './batch-transaction';
 import * as schemaService from './schema/schema-service';
 import {
@@ -236,6 +248,41 @@ export class PostgresPlugin {
   /** Columns, keys, indexes and constraints of a table, read from the catalog in one query. */
   async describeTable(table: string): Promise<TableDescription> {
     return schemaService.describeTable(this, parseOrThrow(describeTableParamsSchema, { table }, 'params'));
+  }
+
+  /** Inserts one row: the inserted row with `returning` (`true` or column names), else `{ rowCount }`. */
+  async insert(table: string, data: Record<string, unknown>, returning?: true | string[]): Promise<unknown> {
+    return crud.insert(this, parseOrThrow(insertParamsSchema, { table, data, ...(returning ? { returning } : {}) }, 'params'));
+  }
+
+  /** Updates the rows matching `where` (an empty `where` needs `allowAll`): `{ rowCount, rows? }`. */
+  async update(table: string, data: Record<string, unknown>, where: Record<string, unknown>, returning?: true | string[], options: { allowAll?: boolean } = {}): Promise<{ rowCount: number | null; rows?: unknown[] }> {
+    return crud.update(this, parseOrThrow(updateParamsSchema, { table, data, where, ...(returning ? { returning } : {}), ...options }, 'params'));
+  }
+
+  /** Deletes the rows matching `where` (an empty `where` needs `allowAll`): `{ rowCount, rows? }`. */
+  async delete(table: string, where: Record<string, unknown>, returning?: true | string[], options: { allowAll?: boolean } = {}): Promise<{ rowCount: number | null; rows?: unknown[] }> {
+    return crud.remove(this, parseOrThrow(deleteParamsSchema, { table, where, ...(returning ? { returning } : {}), ...options }, 'params'));
+  }
+
+  /** Rows of `table` matching `where`, with `select`, `orderBy`, `limit`, `offset`. */
+  async find(table: string, where?: Record<string, unknown>, options: Omit<FindParams, 'table' | 'where'> = {}): Promise<unknown[]> {
+    return crud.find(this, parseOrThrow(findParamsSchema, { table, ...(where ? { where } : {}), ...options }, 'params'));
+  }
+
+  /** The first row matching `where`, or `null`. */
+  async findOne(table: string, where: Record<string, unknown>, select?: string[]): Promise<unknown> {
+    return crud.findOne(this, parseOrThrow(findOneParamsSchema, { table, where, ...(select ? { select } : {}) }, 'params'));
+  }
+
+  /** Number of rows matching `where`. */
+  async count(table: string, where?: Record<string, unknown>): Promise<number> {
+    return crud.count(this, parseOrThrow(countParamsSchema, { table, ...(where ? { where } : {}) }, 'params'));
+  }
+
+  /** Inserts many records in one transaction: `{ inserted, updated, skipped }`. */
+  async batchInsert(table: string, records: unknown[], options: Omit<BatchInsertParams, 'table' | 'records'> = {}): Promise<BatchInsertResult> {
+    return batchInsert(this, parseOrThrow(batchInsertParamsSchema, { table, records, ...options }, 'params'));
   }
 
   /**

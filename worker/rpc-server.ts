@@ -10,6 +10,7 @@ import { FRAMINGS, type Framing } from '../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../shared/transport/message-reader';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import { parseOrThrow } from '../shared/validation';
+import { closeEncodingPool } from './batch/encoding-pool';
 import { faultHooksEnabled, probeSandbox, runFault } from './fault-hooks';
 import { InstanceRegistry } from './instance-registry';
 import type { Logger } from './logger';
@@ -220,7 +221,7 @@ export class RpcServer {
   stop(code: number): Promise<void> {
     this.stopping ??= (async () => {
       const bound = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BOUND_MS).unref());
-      await Promise.race([this.closeAll().catch(() => undefined), bound]);
+      await Promise.race([Promise.all([this.closeAll().catch(() => undefined), closeEncodingPool().catch(() => undefined)]), bound]);
       await Promise.race([this.writer.drain(), bound]);
       this.connection.dispose();
       this.options.onExit(code);

@@ -1,5 +1,7 @@
 import type { OperationName } from '../../shared/operation-params';
+import { batchOperations } from './batch-operations';
 import { connectionOperations } from './connection-operations';
+import { crudOperations } from './crud-operations';
 import type { Operation } from './operation';
 import { queryOperations } from './query-operations';
 import { schemaOperations } from './schema-operations';
@@ -10,6 +12,8 @@ export const operations: Record<OperationName, Operation> = {
   ...connectionOperations,
   ...queryOperations,
   ...transactionOperations,
+  ...crudOperations,
+  ...batchOperations,
   ...schemaOperations,
 } as Record<OperationName, Operation>;
 

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { identifierSchema, tableRefSchema } from './schema-params';
+
+/**
+ * Params of `batchInsert` (DESIGN §4). Records are checked one by one where
+ * they are encoded (on a worker thread for large batches), so a 100k-record
+ * batch doesn't validate on the event loop; errors still name
+ * `records[i].column`.
+ */
+export const batchInsertParamsSchema = z
+  .object({
+    table: tableRefSchema,
+    records: z.array(z.unknown()).max(2_000_000),
+    conflictStrategy: z.enum(['error', 'ignore', 'update']).optional(),
+    conflictTarget: z.array(identifierSchema).min(1).max(32).optional(),
+    updateColumns: z.array(identifierSchema).min(1).max(1_600).optional(),
+    transactionId: z.string().min(1).max(200).optional(),
+    timeout: z.number().int().min(1).max(2_147_483_647).optional(),
+  })
+  .strict();
+export type BatchInsertParams = z.output<typeof batchInsertParamsSchema>;
+
+export interface BatchInsertResult {
+  inserted: number;
+  updated: number;
+  skipped: number;
+}

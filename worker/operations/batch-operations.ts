@@ -1,0 +1,8 @@
+import { operationParamsSchemas as schemas } from '../../shared/operation-params';
+import { batchInsert } from '../batch/batch-insert';
+import { defineOperation } from './operation';
+
+/** batchInsert (DESIGN §4), with `$/progress` when the request carries a progressToken. */
+export const batchOperations = {
+  batchInsert: defineOperation(schemas.batchInsert, ({ plugin, progress }, p) => batchInsert(plugin, p, progress)),
+};

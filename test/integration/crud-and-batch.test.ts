@@ -36,7 +36,7 @@ async function data<T = any>(operation: string, params: Record<string, unknown>)
 const failure = async (operation: string, params: Record<string, unknown>) => {
   const res = (await plugins.executePlugin('postgres-plugin', 'crud', config, operation, params)) as PluginResult;
   if (res.success) throw new Error(`${operation} unexpectedly succeeded`);
-  return res.error;
+  return res.error as typeof res.error & { details: { issues: { path: string; message: string }[] } & Record<string, unknown> };
 };
 
 describe('CRUD', () => {

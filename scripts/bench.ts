@@ -3,6 +3,7 @@
  * `pg` on a throwaway embedded PostgreSQL (DESIGN §8). Suites:
  *   lookup (default)  primary-key lookup at 1 and 64 in flight.
  *   supervision       worker cold start and recovery after SIGKILL (medians of 20).
+ *   batch             100k-row batchInsert vs COPY, ping latency during it, piscina on/off.
  * Env: BENCH_SECONDS (measured seconds per cell, default 5),
  *      BENCH_WARMUP_SECONDS (warm-up per cell, default 1).
  * Exit code: 0 when every request succeeded, 1 on any failure, 2 on bad usage.
@@ -12,6 +13,7 @@ import pino from 'pino';
 import { PluginManager } from '../host/plugin-manager';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { startBenchServer, type BenchServer } from './bench/bench-server';
+import { batchSuite } from './bench/batch-suite';
 import { lookupSuite } from './bench/lookup-suite';
 import { supervisionSuite } from './bench/supervision-suite';
 import type { BenchSettings, Suite } from './bench/suite';
@@ -19,6 +21,7 @@ import type { BenchSettings, Suite } from './bench/suite';
 const SUITES: Record<string, Suite> = {
   lookup: lookupSuite,
   supervision: supervisionSuite,
+  batch: batchSuite,
 };
 const DEFAULT_SUITE = 'lookup';
 

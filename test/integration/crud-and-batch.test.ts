@@ -218,3 +218,18 @@ describe('batchInsert', () => {
     expect((await failure('batchInsert', { table: 'users', records: [{ id: 1, nope: 'a' }] })).details.issues[0].message).toContain("'nope'");
   });
 });
+
+describe('batchInsert inside a transaction handle', () => {
+  test('joins the handle; a bad record mid-batch leaves the handle clean and usable', async () => {
+    const { transactionId } = await data('beginTransaction', {});
+    await data('insert', { table: 'users', data: { id: 1, name: 'before' }, transactionId });
+    const records: unknown[] = Array.from({ length: 25_000 }, (_, i) => ({ id: i + 10, name: `n${i}` }));
+    records[24_000] = { id: 99_999, name: 'NUL \u0000 inside' };
+    const bad = await failure('batchInsert', { table: 'users', records, transactionId });
+    expect(bad.details.issues[0].path).toBe('params.params.records[24000].name');
+    expect(await data('count', { table: 'users', transactionId })).toBe(1);
+    expect(await data('batchInsert', { table: 'users', records: [{ id: 2, name: 'in tx' }], transactionId })).toEqual({ inserted: 1, updated: 0, skipped: 0 });
+    await data('commit', { transactionId });
+    expect((await db.admin.query('SELECT id FROM users ORDER BY id')).rows.map((r) => r.id)).toEqual([1, 2]);
+  });
+});

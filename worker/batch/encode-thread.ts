@@ -1,6 +1,6 @@
-/** piscina thread: encodes a large batch off the worker's event loop. */
-import { encodeRecords, type EncodeResult } from './row-encoding';
+/** piscina thread: encodes one chunk of a large batch off the worker's event loop. */
+import { encodeChunk, type EncodedChunk } from './row-encoding';
 
-export default function encode(task: { records: unknown[]; chunkRows: number }): EncodeResult {
-  return encodeRecords(task.records, task.chunkRows);
+export default function encode(task: { records: unknown[]; indexes: number[]; columns: string[] }): EncodedChunk {
+  return encodeChunk(task.records, task.indexes, task.columns);
 }

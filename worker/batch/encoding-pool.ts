@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { encodeRecords, type EncodeResult } from './row-encoding';
+import { encodeChunk, type EncodedChunk } from './row-encoding';
 
 /** Batches at least this large are encoded on a thread. */
 export const THREAD_THRESHOLD = 5_000;
@@ -18,18 +18,19 @@ const THREAD_FILE =
   ) ?? path.join(__dirname, 'encode-thread.js');
 
 /**
- * Encodes records, on a piscina thread when the batch is large, so one
+ * Encodes one chunk, on a piscina thread when the batch is large, so one
  * tenant's 100k-row batch does not stall other requests on this worker.
+ * `batchSize` is the whole batch's record count.
  */
-export async function encodeBatch(records: unknown[], chunkRows: number): Promise<EncodeResult> {
-  if (!threadsEnabled || records.length < THREAD_THRESHOLD) return encodeRecords(records, chunkRows);
+export async function encodeChunkOffLoop(records: unknown[], indexes: number[], columns: string[], batchSize: number): Promise<EncodedChunk> {
+  if (!threadsEnabled || batchSize < THREAD_THRESHOLD) return encodeChunk(records, indexes, columns);
   pool ??= new Piscina({
     filename: THREAD_FILE,
-    minThreads: 0,
+    minThreads: 1,
     maxThreads: 1,
     idleTimeout: 30_000,
   });
-  return (await pool.run({ records, chunkRows })) as EncodeResult;
+  return (await pool.run({ records, indexes, columns })) as EncodedChunk;
 }
 
 /** Ends the threads (worker shutdown). */

@@ -8,6 +8,7 @@ import { PluginError } from '../shared/plugin-error';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import type { Framing } from '../shared/transport/framing';
+import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
 import { failed, ok, type PluginResult } from './envelope';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
@@ -143,6 +144,10 @@ export class PluginManager extends EventEmitter {
     params?: Record<string, unknown>,
     options: ExecuteOptions = {},
   ): Promise<PluginResult<T>> {
+    if (operation === 'batchInsert' && Array.isArray(params?.records) && params.records.length > HOST_BATCH_RECORDS) {
+      const execute = <R>(op: string, p: Record<string, unknown>) => this.executePlugin<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) });
+      return (await splitBatchInsert(execute, params, options.onProgress)) as PluginResult<T>;
+    }
     try {
       const supervisor = this.supervisor(pluginName, instanceId);
       const timeoutMs = this.timeoutFor(pluginName, instanceId, config, params);

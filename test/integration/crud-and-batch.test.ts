@@ -233,3 +233,14 @@ describe('batchInsert inside a transaction handle', () => {
     expect((await db.admin.query('SELECT id FROM users ORDER BY id')).rows.map((r) => r.id)).toEqual([1, 2]);
   });
 });
+
+test('a large batch inside the caller\'s transaction: a bad record in a later request undoes the earlier ones', async () => {
+  const { transactionId } = await data('beginTransaction', {});
+  const records: unknown[] = Array.from({ length: 25_000 }, (_, i) => ({ id: i + 10, name: `n${i}` }));
+  records[24_000] = { id: 99_999, name: 'NUL \u0000 inside' };
+  // More than 10,000 records: the host splits the batch into several requests.
+  const bad = await failure('batchInsert', { table: 'users', records, transactionId });
+  expect(bad.details.issues[0].path).toBe('params.params.records[24000].name');
+  expect(await data('count', { table: 'users', transactionId })).toBe(0);
+  await data('rollback', { transactionId });
+});

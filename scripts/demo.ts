@@ -6,35 +6,15 @@
  * analytics query, prints them as text tables, and stops everything.
  * Exit code: 0 when every envelope succeeded, 1 otherwise.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { PluginManager, type ExecuteResult, type PluginResult, type QueryResult } from '../host';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
+import { startEmbeddedServer, type EmbeddedServer } from './support/embedded-server';
 import { formatTable, formatValue } from './support/text-table';
 
-/** The part of `embedded-postgres-server.mjs` the demo uses (it is untyped ESM). */
-interface EmbeddedPostgres {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  stop(): Promise<void>;
-}
-interface EmbeddedPostgresModule {
-  startEmbeddedPostgres(options?: Record<string, unknown>): Promise<EmbeddedPostgres>;
-}
 
 const PLUGIN = 'postgres-plugin';
 const INSTANCE = 'demo-tenant:demo-db';
-
-// tsc does not copy the .mjs into dist/, so from dist/scripts/ it lives in the
-// source tree; the first candidate covers running this file from source.
-const SERVER_MODULE = [
-  path.join(__dirname, 'support', 'embedded-postgres-server.mjs'),
-  path.join(__dirname, '..', '..', 'scripts', 'support', 'embedded-postgres-server.mjs'),
-].find((candidate) => fs.existsSync(candidate));
 
 const USERS: ReadonlyArray<readonly [name: string, email: string, country: string]> = [
   ['Alice Martin', 'alice@example.com', 'FR'],
@@ -117,16 +97,13 @@ function unwrap<T>(label: string, result: PluginResult<T>): T | undefined {
 }
 
 async function main(): Promise<void> {
-  if (!SERVER_MODULE) throw new Error('scripts/support/embedded-postgres-server.mjs not found');
-  // A real dynamic import (module node16 keeps it): the helper and embedded-postgres are ESM-only.
-  const { startEmbeddedPostgres } = (await import(pathToFileURL(SERVER_MODULE).href)) as EmbeddedPostgresModule;
   // Warnings only, on stderr, secrets redacted: stdout is the demo's output.
   const logger = pino({ level: 'warn', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination(2));
   const plugins = new PluginManager({ logger });
-  let server: EmbeddedPostgres | undefined;
+  let server: EmbeddedServer | undefined;
   try {
     header('Starting an embedded PostgreSQL');
-    server = await startEmbeddedPostgres();
+    server = await startEmbeddedServer();
     console.log(`  listening on ${server.host}:${server.port} (throwaway cluster, deleted on exit)`);
     const config = { host: server.host, port: server.port, database: 'postgres', user: server.user, password: server.password };
     const run = async <T>(label: string, operation: string, params: Record<string, unknown>): Promise<T | undefined> =>

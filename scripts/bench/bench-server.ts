@@ -3,24 +3,11 @@
  * `scripts/support/embedded-postgres-server.mjs`) and the `bench_users`
  * fixture the suites query.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { startEmbeddedServer, type EmbeddedServer } from '../support/embedded-server';
 
-/** The part of `embedded-postgres-server.mjs`'s result the bench uses (the module is untyped ESM). */
-export interface BenchServer {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-  stop(): Promise<void>;
-}
-
-interface EmbeddedPostgresModule {
-  startEmbeddedPostgres(options?: Record<string, unknown>): Promise<BenchServer>;
-}
+/** The benchmark's server: a throwaway embedded PostgreSQL. */
+export type BenchServer = EmbeddedServer;
 
 /** Rows in `bench_users`; lookups draw ids uniformly from 1..BENCH_ROWS. */
 export const BENCH_ROWS = 10_000;
@@ -30,23 +17,9 @@ export function connectionOf(server: BenchServer): { host: string; port: number;
   return { host: server.host, port: server.port, database: server.database, user: server.user, password: server.password };
 }
 
-// tsc does not copy the .mjs into dist/: from dist/scripts/bench/ it lives in the
-// source tree (../../../scripts/support); the first candidate covers running from source.
-function serverModulePath(): string {
-  const candidates = [
-    path.join(__dirname, '..', 'support', 'embedded-postgres-server.mjs'),
-    path.join(__dirname, '..', '..', '..', 'scripts', 'support', 'embedded-postgres-server.mjs'),
-  ];
-  const found = candidates.find((candidate) => fs.existsSync(candidate));
-  if (!found) throw new Error(`embedded-postgres-server.mjs not found (looked in ${candidates.join(', ')})`);
-  return found;
-}
-
 /** Starts a fresh cluster on a free port (deleted again by `stop()`). */
-export async function startBenchServer(): Promise<BenchServer> {
-  // A real dynamic import (module node16 keeps it in the CJS output): the helper is ESM-only.
-  const { startEmbeddedPostgres } = (await import(pathToFileURL(serverModulePath()).href)) as EmbeddedPostgresModule;
-  return startEmbeddedPostgres();
+export function startBenchServer(): Promise<BenchServer> {
+  return startEmbeddedServer();
 }
 
 /** Creates and fills `bench_users(id, name, email, score)` with BENCH_ROWS rows in one statement, then ANALYZE. */

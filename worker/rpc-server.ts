@@ -174,7 +174,7 @@ export class RpcServer {
       version: this.options.version,
       protocolVersion: PROTOCOL_VERSION,
       operations: [...OPERATION_NAMES],
-      capabilities: { framing: [...FRAMINGS], cancellation: true, progress: false, preparedStatements: true },
+      capabilities: { framing: [...FRAMINGS], cancellation: true, progress: true, preparedStatements: true },
     };
   }
 

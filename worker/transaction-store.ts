@@ -106,6 +106,22 @@ export class TransactionStore {
     });
   }
 
+  /**
+   * Runs `fn` with the handle's client, serialised like a statement (used by
+   * batchInsert's COPY). A failure aborts the handle as a statement's would.
+   */
+  withClient<T>(transactionId: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const handle = this.lookup(transactionId);
+    return this.serialize(handle, async () => {
+      this.ensureUsable(handle);
+      try {
+        return await fn(handle.client);
+      } catch (error) {
+        throw await this.statementError(handle, toPluginError(error, { ...this.errorContext, phase: 'query' }));
+      }
+    });
+  }
+
   commit(transactionId: string): Promise<null> {
     const handle = this.lookup(transactionId);
     return this.serialize(handle, async () => {

@@ -170,7 +170,8 @@ describe('transaction: all or nothing', () => {
                               + coalesce((SELECT sum(amount) FROM transfers WHERE to_id = a.id), 0)`);
     expect(drift.rows[0].n).toBe(0);
     console.log(`money transfers: 1600 acknowledged, ${retries} serialization retries`);
-  });
+    // 1,600 SERIALIZABLE transactions plus their retries on 2 shared cores: bounded work, generous limit.
+  }, 180_000);
 });
 
 describe('transaction handles', () => {

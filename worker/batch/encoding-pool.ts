@@ -1,41 +1,70 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Piscina } from 'piscina';
-import { encodeChunk, type EncodedChunk } from './row-encoding';
+import { encodeCopyChunk, type ColumnKind, type ValueProblem } from './row-encoding';
 
-/** Batches at least this large are encoded on a thread. */
+/** Batches of at least this many records are encoded on piscina threads. */
 export const THREAD_THRESHOLD = 5_000;
 
 /** `POSTGRES_PLUGIN_PISCINA=0` keeps encoding on the event loop (for comparison benchmarks). */
 const threadsEnabled = process.env.POSTGRES_PLUGIN_PISCINA !== '0';
 
-let pool: Piscina | undefined;
-
-/** The compiled thread file (when this module runs from source, as in tests, the built one in dist/). */
+/**
+ * The compiled thread file beside this one; when this module runs from source
+ * (ts-jest), the built one in dist/. piscina loads it with require().
+ */
 const THREAD_FILE =
-  [path.join(__dirname, 'encode-thread.js'), path.join(__dirname, '..', '..', 'dist', 'worker', 'batch', 'encode-thread.js')].find((f) =>
-    fs.existsSync(f),
+  [path.join(__dirname, 'encode-thread.js'), path.join(__dirname, '..', '..', 'dist', 'worker', 'batch', 'encode-thread.js')].find((file) =>
+    fs.existsSync(file),
   ) ?? path.join(__dirname, 'encode-thread.js');
 
-/**
- * Encodes one chunk, on a piscina thread when the batch is large, so one
- * tenant's 100k-row batch does not stall other requests on this worker.
- * `batchSize` is the whole batch's record count.
- */
-export async function encodeChunkOffLoop(records: unknown[], indexes: number[], columns: string[], batchSize: number): Promise<EncodedChunk> {
-  if (!threadsEnabled || batchSize < THREAD_THRESHOLD) return encodeChunk(records, indexes, columns);
-  pool ??= new Piscina({
-    filename: THREAD_FILE,
-    minThreads: 1,
-    maxThreads: 1,
-    idleTimeout: 30_000,
-  });
-  return (await pool.run({ records, indexes, columns })) as EncodedChunk;
+/** One chunk to encode. */
+export interface EncodeTask {
+  records: unknown[];
+  columns: string[];
+  kinds: ColumnKind[];
 }
 
-/** Ends the threads (worker shutdown). */
+let pool: Piscina | undefined;
+
+function threads(): Piscina {
+  // One batch keeps one chunk in flight on a thread; more threads serve concurrent batches.
+  // Leave a CPU for the event loop (and, on small machines, for PostgreSQL).
+  const maxThreads = Math.max(1, Math.min(4, os.availableParallelism() - 1));
+  pool ??= new Piscina({ filename: THREAD_FILE, minThreads: 1, maxThreads, idleTimeout: 30_000 });
+  return pool;
+}
+
+/**
+ * Encodes one chunk as COPY text: on a piscina thread when the batch is large
+ * (`onThread`), so one tenant's 100k-row batch doesn't stall other requests on
+ * this worker's event loop; else right here. Resolves with the COPY bytes, or
+ * the first value that can't be encoded.
+ */
+export async function encodeChunk(task: EncodeTask, onThread: boolean): Promise<Buffer | ValueProblem> {
+  if (!onThread) {
+    // Yield first: chunks encoded here one after another must let other requests in between.
+    await nextTurn();
+    const encoded = encodeCopyChunk(task.records, task.columns, task.kinds);
+    return 'text' in encoded ? Buffer.from(encoded.text, 'utf8') : encoded;
+  }
+  const result = (await threads().run(task)) as Uint8Array | ValueProblem;
+  return result instanceof Uint8Array ? Buffer.from(result.buffer, result.byteOffset, result.byteLength) : result;
+}
+
+/** Whether a batch of `records` records is encoded on threads. */
+export function encodesOnThreads(records: number): boolean {
+  return threadsEnabled && records >= THREAD_THRESHOLD;
+}
+
+/**
+ * Ends the threads. The worker calls it on shutdown (RpcServer.stop); an
+ * in-process user may call it too, though idle threads never keep a process alive.
+ */
 export async function closeEncodingPool(): Promise<void> {
-  const p = pool;
+  const current = pool;
   pool = undefined;
-  await p?.destroy();
+  await current?.destroy();
 }

@@ -9,7 +9,8 @@ export class ParamList {
   readonly values: unknown[] = [];
 
   add(value: unknown): string {
-    // Objects and arrays of objects go as JSON text (pg would turn a JS array into a PG array).
+    // A plain object goes as JSON text (for json/jsonb columns); a JS array is left to pg,
+    // which sends it as a PostgreSQL array literal (for array columns and `= ANY($n)`).
     this.values.push(value !== null && typeof value === 'object' && !Array.isArray(value) ? JSON.stringify(value) : value);
     return `$${this.values.length}`;
   }

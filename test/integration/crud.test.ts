@@ -1,0 +1,174 @@
+import { PluginManager } from '../../host';
+import type { PluginResult } from '../../host';
+import { PostgresPlugin } from '../../worker/postgres-plugin';
+import { memoryLogger } from '../support/memory-logger';
+import { rejection } from '../support/rejection';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+let db: TestDatabase;
+let plugins: PluginManager;
+let plugin: PostgresPlugin;
+const instanceId = 'crud:hostile';
+
+/** Every table of the database with a digest of its rows: what "no other table was touched" compares. */
+async function snapshot(): Promise<Record<string, string>> {
+  const tables = await db.admin.query<{ t: string }>(
+    "SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+  );
+  const out: Record<string, string> = {};
+  for (const { t } of tables.rows) {
+    out[t] = (await db.admin.query<{ d: string }>(`SELECT coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '-') AS d FROM ${t} x`)).rows[0]!.d;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('crud_hostile');
+  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
+  plugin = new PostgresPlugin({ config: { ...db.config, max: 2 } });
+  await db.admin.query('CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, score int)');
+  await db.admin.query("INSERT INTO users VALUES (1, 'keep me', 1), (2, 'me too', 2)");
+  await db.admin.query('CREATE SCHEMA app');
+  await db.admin.query('CREATE TABLE app.items (id int PRIMARY KEY, label text, doc jsonb, tags text[])');
+});
+afterAll(async () => {
+  await plugin.disconnect();
+  await plugins.shutdown();
+  await db.drop();
+});
+
+const run = <T = any>(operation: string, params: Record<string, unknown>): Promise<PluginResult<T>> =>
+  plugins.executePlugin<T>('postgres-plugin', instanceId, db.config, operation, params);
+async function data<T = any>(operation: string, params: Record<string, unknown>): Promise<T> {
+  const res = await run<T>(operation, params);
+  if (!res.success) throw new Error(`${operation}: ${res.error.code} ${res.error.message}`);
+  return res.data;
+}
+async function refused(operation: string, params: Record<string, unknown>): Promise<{ code: string; details: { issues?: { path: string; message: string }[] } }> {
+  const res = await run(operation, params);
+  if (res.success) throw new Error(`${operation} unexpectedly succeeded`);
+  return res.error as never;
+}
+
+/** Values that break naive quoting: quotes, backslashes, COPY/array syntax, control characters, non-BMP. */
+const HOSTILE_VALUES = [`it's`, `"double"`, `back\\slash\\`, `\\N`, 'NULL', `tab\there`, 'new\nline\r\n', `{1,2}`, `'); DROP TABLE users; --`, '', ' padded ', 'ünï©ødé 表 🐘'];
+
+describe('injection corpus: names and values are stored exactly as given, or refused', () => {
+  const NAMES = ['users; DROP TABLE users; --', '"quoted"', 'a.b.c', 'ünï©ødé 表', `it's`, 'back\\slash', 'Users', ' '];
+
+  test.each(NAMES)('column %p: insert, find, update, delete round-trip exactly', async (column) => {
+    const before = await snapshot();
+    // A dotted name is one column; only `table` is split on its dot.
+    await db.admin.query(`CREATE TABLE hostile (id int PRIMARY KEY, ${escapeIdent(column)} text)`);
+    try {
+      for (const [i, value] of HOSTILE_VALUES.entries()) {
+        expect(await data('insert', { table: 'hostile', data: { id: i, [column]: value }, returning: [column] })).toEqual({ [column]: value });
+      }
+      for (const [i, value] of HOSTILE_VALUES.entries()) {
+        expect(await data('find', { table: 'hostile', where: { [column]: value }, select: ['id'] })).toEqual([{ id: i }]);
+      }
+      expect(await data('count', { table: 'hostile', where: { [column]: { in: HOSTILE_VALUES } } })).toBe(HOSTILE_VALUES.length);
+      expect(await data('update', { table: 'hostile', data: { [column]: `x'\\"` }, where: { [column]: { like: '%\\\\%' } } })).toEqual({ rowCount: 2 });
+      expect(await data('delete', { table: 'hostile', where: { [column]: `x'\\"` }, returning: ['id'] })).toEqual({ rowCount: 2, rows: expect.any(Array) });
+      const stored = (await db.admin.query(`SELECT ${escapeIdent(column)} AS v FROM hostile ORDER BY id`)).rows.map((r) => r.v);
+      expect(stored).toEqual(HOSTILE_VALUES.filter((v) => !v.includes('\\')));
+    } finally {
+      await db.admin.query('DROP TABLE hostile');
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test.each(['users; DROP TABLE users; --', '"quoted"', 'ünï©ødé 表'])('table %p, plain and schema-qualified', async (table) => {
+    const before = await snapshot();
+    await db.admin.query(`CREATE TABLE app.${escapeIdent(table)} (id int PRIMARY KEY, v text)`);
+    try {
+      expect(await data('insert', { table: `app.${table}`, data: { id: 1, v: `a'b` } })).toEqual({ rowCount: 1 });
+      expect(await data('findOne', { table: `app.${table}`, where: { id: 1 } })).toEqual({ id: 1, v: `a'b` });
+      // Unqualified, the name resolves through search_path (public), where no such table exists.
+      expect((await refused('count', { table })).code).toBe('POSTGRES_QUERY_FAILED');
+    } finally {
+      await db.admin.query(`DROP TABLE app.${escapeIdent(table)}`);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test('names that cannot be identifiers are refused with POSTGRES_INVALID_PARAMS', async () => {
+    const before = await snapshot();
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['insert', { table: '', data: { id: 1 } }, 'params.params.table'],
+      ['insert', { table: 'a.b.c', data: { id: 1 } }, 'params.params.table'],
+      ['insert', { table: 'users', data: { '': 1 } }, 'params.params.data'],
+      ['find', { table: 'users', select: [''] }, 'params.params.select[0]'],
+      ['find', { table: 'users', orderBy: 'x\u0000y' }, 'params.params.orderBy'],
+      ['update', { table: 'users', data: { name: 'x' }, where: { ['n'.repeat(64)]: 1 } }, 'params.params.where'],
+    ];
+    for (const [operation, params, path] of cases) {
+      const e = await refused(operation, params);
+      expect(e.code).toBe('POSTGRES_INVALID_PARAMS');
+      expect(e.details.issues?.[0]?.path).toBe(path);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("a where key named '__proto__' is refused, never dropped: the delete does not widen", async () => {
+    const before = await snapshot();
+    const where = JSON.parse('{"__proto__": 1, "id": 2}') as Record<string, unknown>;
+    const e = await refused('delete', { table: 'users', where });
+    expect(e).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.where.__proto__' }] } });
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('values', () => {
+  test('jsonb objects and text[] arrays round-trip; table is schema-qualified', async () => {
+    const doc = { q: `it's "x"`, back: '\\', nested: [1, { deep: null }] };
+    expect(await data('insert', { table: 'app.items', data: { id: 1, label: 'a', doc, tags: ['x', 'y"z', 'w\\v'] }, returning: true })).toEqual({
+      id: 1,
+      label: 'a',
+      doc,
+      tags: ['x', 'y"z', 'w\\v'],
+    });
+    expect(await data('findOne', { table: 'app.items', where: { tags: ['x', 'y"z', 'w\\v'] }, select: ['id'] })).toEqual({ id: 1 });
+  });
+
+  test('non-JSON values in process are refused with the path of the value', async () => {
+    for (const [call, path] of [
+      [() => plugin.insert('users', { id: 9, name: new Date() }), 'params.data.name'],
+      [() => plugin.insert('users', { id: 9, name: 'x', score: Number.POSITIVE_INFINITY }), 'params.data.score'],
+      [() => plugin.find('users', { id: { in: [1, 2n] } }), 'params.where.id.in[1]'],
+      [() => plugin.update('users', { score: undefined }, { id: 1 }), 'params.data.score'],
+    ] as const) {
+      const e = await rejection(call());
+      expect(e).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path }] } });
+    }
+    expect((await db.admin.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(2);
+  });
+});
+
+describe('transactionId', () => {
+  test('insert, update and delete run on the handle: invisible outside until commit, undone by rollback', async () => {
+    const { transactionId } = await data('beginTransaction', {});
+    await data('insert', { table: 'users', data: { id: 10, name: 'tx' }, transactionId });
+    await data('update', { table: 'users', data: { score: 99 }, where: { id: { in: [1, 10] } }, transactionId });
+    await data('delete', { table: 'users', where: { id: 2 }, transactionId });
+    expect(await data('find', { table: 'users', orderBy: 'id', select: ['id', 'score'], transactionId })).toEqual([
+      { id: 1, score: 99 },
+      { id: 10, score: 99 },
+    ]);
+    expect(await data('find', { table: 'users', orderBy: 'id', select: ['id', 'score'] })).toEqual([
+      { id: 1, score: 1 },
+      { id: 2, score: 2 },
+    ]);
+    await data('rollback', { transactionId });
+    expect(await data('count', { table: 'users' })).toBe(2);
+  });
+
+  test('an unknown transactionId is POSTGRES_TRANSACTION_NOT_FOUND and touches nothing', async () => {
+    expect((await refused('delete', { table: 'users', where: { id: 1 }, transactionId: 'nope' })).code).toBe('POSTGRES_TRANSACTION_NOT_FOUND');
+    expect(await data('count', { table: 'users' })).toBe(2);
+  });
+});
+
+function escapeIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -4,6 +4,7 @@ import { closeEncodingPool } from '../../worker/batch/encoding-pool';
 import { PostgresPlugin } from '../../worker/postgres-plugin';
 import { memoryLogger } from '../support/memory-logger';
 import { rejection } from '../support/rejection';
+import { tableDigests } from '../support/table-digests';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
@@ -11,17 +12,7 @@ let plugins: PluginManager;
 let plugin: PostgresPlugin;
 const instanceId = 'batch:exact';
 
-/** Every table of the database with a digest of its rows: what "no other table was touched" compares. */
-async function snapshot(except: string[] = []): Promise<Record<string, string>> {
-  const tables = await db.admin.query<{ t: string }>(
-    "SELECT format('%I.%I', schemaname, tablename) AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
-  );
-  const out: Record<string, string> = {};
-  for (const { t } of tables.rows.filter((r) => !except.includes(r.t))) {
-    out[t] = (await db.admin.query<{ d: string }>(`SELECT coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '-') AS d FROM ${t} x`)).rows[0]!.d;
-  }
-  return out;
-}
+const snapshot = (except: string[] = []) => tableDigests(db.admin, except);
 
 beforeAll(async () => {
   db = await createTestDatabase('batch_exact');

@@ -10,7 +10,10 @@ import { FRAMINGS, type Framing } from '../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../shared/transport/message-reader';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import { parseOrThrow } from '../shared/validation';
-import { closeEncodingPool } from './batch/encoding-pool';
+import { batchInsertDecoded } from './batch/batch-insert';
+import { closeEncodingPool, decodeFrameOnThread, FRAME_OFFLOAD_BYTES, offloadsFrames } from './batch/encoding-pool';
+import type { DecodedBatchFrame } from './batch/frame-decoding';
+import { FrameOrder } from './frame-order';
 import { faultHooksEnabled, probeSandbox, runFault } from './fault-hooks';
 import { InstanceRegistry } from './instance-registry';
 import type { Logger } from './logger';
@@ -41,6 +44,8 @@ export class RpcServer {
   private readonly connection: MessageConnection;
   private readonly writer: FramedMessageWriter;
   private readonly registry: InstanceRegistry;
+  private readonly reader: FramedMessageReader;
+  private readonly order: FrameOrder;
   private initialized = false;
   private shutdownDone = false;
   private stopping: Promise<void> | undefined;
@@ -51,15 +56,23 @@ export class RpcServer {
     this.registry = new InstanceRegistry(logger, (params) => {
       void this.writer.write({ jsonrpc: '2.0', method: Method.instanceState, params } as Message);
     });
+    this.order = new FrameOrder(
+      (message) => this.mayOvertake(message),
+      (message) => {
+        if (!this.fastPath(message)) this.reader.forward(message);
+      },
+    );
     const reader = new FramedMessageReader(options.input, {
       framing: options.framing,
-      intercept: (message) => this.fastPath(message),
+      intercept: (message) => this.order.holds(message) || this.fastPath(message),
+      ...(offloadsFrames ? { offload: { minBytes: FRAME_OFFLOAD_BYTES, take: (body: Buffer) => this.offload(body) } } : {}),
       ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
       onInvalidMessage: (invalid) => {
         logger.warn({ code: invalid.code, id: invalid.id }, invalid.message);
         void this.writer.write({ jsonrpc: '2.0', id: invalid.id, error: { code: invalid.code, message: invalid.message } } as never);
       },
     });
+    this.reader = reader;
     reader.onError((error) => {
       if (error instanceof FramingError) {
         // The stream can't be resynchronised; leave cleanly so the host restarts us.
@@ -95,13 +108,7 @@ export class RpcServer {
   private fastPath(message: Message): boolean {
     const m = message as { id?: string | number; method?: string; params?: unknown };
     if (m.method === Method.execute && m.id !== undefined) {
-      const id = m.id;
-      const flag = new CancellationFlag();
-      this.inflight.set(id, flag);
-      this.guard(() => this.execute(m.params, flag)).then(
-        (result) => this.reply(id, result === undefined ? null : result, undefined),
-        (error: ResponseError<unknown>) => this.reply(id, undefined, error),
-      );
+      this.start(m.id, (flag) => this.execute(m.params, flag));
       return true;
     }
     if (m.method === Method.heartbeat && m.id !== undefined) {
@@ -130,6 +137,46 @@ export class RpcServer {
         flag.cancel();
         return true;
       }
+    }
+    return false;
+  }
+
+  /** Runs one request of the fast path, cancellable by `$/cancelRequest` until it is answered. */
+  private start(id: string | number, run: (flag: CancellationFlag) => Promise<unknown>): void {
+    const flag = new CancellationFlag();
+    this.inflight.set(id, flag);
+    this.guard(() => run(flag)).then(
+      (result) => this.reply(id, result === undefined ? null : result, undefined),
+      (error: ResponseError<unknown>) => this.reply(id, undefined, error),
+    );
+  }
+
+  /**
+   * A large frame: decoded on a thread (a batchInsert comes back as its
+   * envelope and COPY bytes; anything else is parsed here after all), and
+   * handled in its turn (see FrameOrder).
+   */
+  private offload(body: Buffer): boolean {
+    const bytes = new Uint8Array(body); // a copy: the body is a view into the reader's buffer
+    this.order.frame(decodeFrameOnThread(bytes), (outcome) => {
+      const decoded = 'value' in outcome ? outcome.value : null;
+      if (decoded === null) {
+        this.reader.parseBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        return;
+      }
+      this.start(decoded.id, (flag) => this.executeDecoded(decoded, bytes, flag));
+    });
+    return true;
+  }
+
+  /** Whether a message may be handled before large frames that arrived earlier are decoded. */
+  private mayOvertake(message: Message): boolean {
+    const m = message as { id?: string | number; method?: string; params?: { params?: { transactionId?: unknown } } };
+    if (m.method === Method.heartbeat) return true;
+    if (m.method === Method.execute && m.id !== undefined) return m.params?.params?.transactionId === undefined;
+    if (m.method === Method.cancelRequest) {
+      const target = (m.params as { id?: unknown } | undefined)?.id;
+      return (typeof target === 'string' || typeof target === 'number') && this.inflight.has(target);
     }
     return false;
   }
@@ -191,13 +238,27 @@ export class RpcServer {
     const operation = operations[p.operation];
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');
     const plugin = this.registry.resolve(p.instanceId, p.config);
-    const token$ = p.progressToken;
-    const progress =
-      token$ === undefined
-        ? undefined
-        : (done: number, total: number) =>
-            void this.writer.write({ jsonrpc: '2.0', method: Method.progress, params: { token: token$, value: { kind: 'report', done, total } } } as Message);
+    const progress = this.progressReporter(p.progressToken);
     return operation.run({ instanceId: p.instanceId, plugin, cancellation: token, ...(progress ? { progress } : {}) }, opParams);
+  }
+
+  /** `execute batchInsert` from a frame a thread decoded: the params were checked there. */
+  private async executeDecoded(frame: DecodedBatchFrame, bytes: Uint8Array, token: Cancellation): Promise<unknown> {
+    this.requireInitialized();
+    if (this.stopping || this.shutdownDone) throw Errors.workerUnavailable('the worker is shutting down');
+    const plugin = this.registry.resolve(frame.instanceId, frame.config);
+    const redecode = async (arrayColumns: string[]) => {
+      const again = await decodeFrameOnThread(bytes, arrayColumns);
+      if (again === null) throw Errors.internal('a batch frame decoded once could not be decoded again');
+      return again;
+    };
+    return batchInsertDecoded(plugin, frame, redecode, { progress: this.progressReporter(frame.progressToken), cancellation: token, root: 'params.params' });
+  }
+
+  /** `$/progress` notifications for a request that carried a progressToken. */
+  private progressReporter(token: string | number | undefined): ((done: number, total: number) => void) | undefined {
+    if (token === undefined) return undefined;
+    return (done, total) => void this.writer.write({ jsonrpc: '2.0', method: Method.progress, params: { token, value: { kind: 'report', done, total } } } as Message);
   }
 
   private requireInitialized(): void {

@@ -23,6 +23,13 @@ export interface FramedMessageReaderOptions {
    * answers it directly instead of through the generic connection).
    */
   intercept?: (message: Message) => boolean;
+  /**
+   * Bodies of at least `minBytes` are offered to `take` unparsed (the worker
+   * decodes large batches on a thread); `take` returns true to keep one, and
+   * may hand it back later through `parseBody`. It must copy what it keeps:
+   * the body is a view into the reader's buffer.
+   */
+  offload?: { minBytes: number; take: (body: Buffer) => boolean };
 }
 
 /** Raised through `onError` when the framing itself is broken and the stream can't be resynchronised. */
@@ -43,6 +50,11 @@ const MAX_HEADER_BYTES = 8 * 1024;
  */
 export class FramedMessageReader extends AbstractMessageReader implements MessageReader {
   private buffer: Buffer = Buffer.alloc(0);
+  /** Reads not yet joined to `buffer`, while it holds less than `needed` bytes. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Bytes `buffer` must hold before the frame being read is complete (0: unknown). */
+  private needed = 0;
   private callback: DataCallback | undefined;
   private failed = false;
   private readonly maxMessageBytes: number;
@@ -75,7 +87,23 @@ export class FramedMessageReader extends AbstractMessageReader implements Messag
 
   private onData(chunk: Buffer): void {
     if (this.failed) return;
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    // A large message arrives in many reads: gather them and join once it is complete,
+    // instead of copying the growing buffer on every read.
+    const waiting = this.buffer.length + this.pendingBytes + chunk.length;
+    const incomplete = this.options.framing === 'ndjson' ? chunk.indexOf(10) === -1 && waiting <= this.maxMessageBytes : waiting < this.needed;
+    if (incomplete) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      return;
+    }
+    if (this.pending.length > 0) {
+      this.buffer = Buffer.concat([this.buffer, ...this.pending, chunk]);
+      this.pending = [];
+      this.pendingBytes = 0;
+    } else {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    }
+    this.needed = 0;
     if (this.options.framing === 'ndjson') this.drainLines();
     else this.drainFrames();
   }
@@ -95,7 +123,10 @@ export class FramedMessageReader extends AbstractMessageReader implements Messag
         return this.fail(`message of ${length} bytes exceeds the limit of ${this.maxMessageBytes}`);
       }
       const bodyStart = headerEnd + HEADER_END.length;
-      if (buf.length - bodyStart < length) break;
+      if (buf.length - bodyStart < length) {
+        this.needed = bodyStart + length - offset;
+        break;
+      }
       offset = bodyStart + length;
       this.handleBody(buf.subarray(bodyStart, offset));
       if (this.failed) return;
@@ -120,6 +151,13 @@ export class FramedMessageReader extends AbstractMessageReader implements Messag
   }
 
   private handleBody(body: Buffer): void {
+    const offload = this.options.offload;
+    if (offload && body.length >= offload.minBytes && offload.take(body)) return;
+    this.parseBody(body);
+  }
+
+  /** Parses and validates one body, then hands the message on as any other. */
+  parseBody(body: Buffer): void {
     if (!isUtf8(body)) {
       this.options.onInvalidMessage({ code: RpcErrorCode.PARSE_ERROR, message: 'Parse error: body is not valid UTF-8', id: null });
       return;
@@ -151,9 +189,16 @@ export class FramedMessageReader extends AbstractMessageReader implements Messag
     this.callback?.(value as Message);
   }
 
+  /** Hands a message the intercept kept back to the connection after all. */
+  forward(message: Message): void {
+    this.callback?.(message);
+  }
+
   private fail(reason: string): void {
     this.failed = true;
     this.buffer = Buffer.alloc(0);
+    this.pending = [];
+    this.pendingBytes = 0;
     this.fireError(new FramingError(`Framing lost: ${reason}`));
   }
 }

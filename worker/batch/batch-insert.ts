@@ -8,16 +8,10 @@ import type { PostgresPlugin } from '../postgres-plugin';
 import { BatchGuard } from './batch-guard';
 import { planGroup, type GroupPlan } from './batch-statements';
 import { CopyIn } from './copy-in';
-import { encodeChunk, encodesOnThreads } from './encoding-pool';
-import { groupRecords, type RecordGroup } from './row-encoding';
+import type { DecodedBatchFrame, DecodedValueProblem } from './frame-decoding';
+import { decodedSource, recordsSource, type BatchSource, type GroupSource } from './group-sources';
+import { COPY_CHUNK_ROWS } from './row-encoding';
 import { readTableInfo } from './table-info';
-
-/**
- * Rows per encoded chunk. The next chunk is encoded (on a thread for large
- * batches) while this one streams to the server, and progress is reported
- * after each, well within the contract's "at least every 10,000 rows".
- */
-const CHUNK_ROWS = 1_000;
 
 /** Undoes a batch inside the caller's transaction without aborting that transaction. */
 const SAVEPOINT = 'postgres_plugin_batch';
@@ -37,12 +31,25 @@ export interface BatchOptions {
  * caller's `transactionId` under a savepoint. `timeout` bounds the whole batch.
  */
 export async function batchInsert(plugin: PostgresPlugin, p: BatchInsertParams, options: BatchOptions = {}): Promise<BatchInsertResult> {
-  const root = options.root ?? 'params';
   if (p.records.length === 0) return { inserted: 0, updated: 0, skipped: 0 };
-  const grouped = groupRecords(p.records);
-  if (grouped.problem) throw invalidParams([{ path: `${root}.${grouped.problem.path}`, message: grouped.problem.message }]);
+  return loadBatch(plugin, recordsSource(p, options.root ?? 'params'), options);
+}
+
+/** batchInsert of a frame a thread decoded and encoded (see frame-decoding). */
+export async function batchInsertDecoded(
+  plugin: PostgresPlugin,
+  frame: DecodedBatchFrame,
+  redecode: (arrayColumns: string[]) => Promise<DecodedBatchFrame>,
+  options: BatchOptions = {},
+): Promise<BatchInsertResult> {
+  if (frame.records === 0) return { inserted: 0, updated: 0, skipped: 0 };
+  return loadBatch(plugin, decodedSource(frame, options.root ?? 'params', redecode), options);
+}
+
+async function loadBatch(plugin: PostgresPlugin, source: BatchSource, options: BatchOptions): Promise<BatchInsertResult> {
+  const p = source.params;
   const guard = new BatchGuard(p.timeout, options.cancellation);
-  const loader = new BatchLoader(p, grouped.groups, root, guard, options.progress);
+  const loader = new BatchLoader(source, options.root ?? 'params', guard, options.progress);
   // A timeout longer than the session's statement_timeout lifts it for this batch's statements.
   const sessionTimeout = plugin.config.options.queryTimeout;
   const lift = p.timeout !== undefined && p.timeout > sessionTimeout ? Math.trunc(p.timeout) + 1_000 : undefined;
@@ -76,50 +83,44 @@ export async function batchInsert(plugin: PostgresPlugin, p: BatchInsertParams, 
 /** The statements of one batch on one client. */
 class BatchLoader {
   private readonly result: BatchInsertResult = { inserted: 0, updated: 0, skipped: 0 };
-  private readonly onThread: boolean;
   private done = 0;
 
   constructor(
-    private readonly p: BatchInsertParams,
-    private readonly groups: readonly RecordGroup[],
+    private readonly source: BatchSource,
     private readonly root: string,
     private readonly guard: BatchGuard,
     private readonly progress: BatchOptions['progress'],
-  ) {
-    this.onThread = encodesOnThreads(p.records.length);
-  }
+  ) {}
 
   async run(client: pg.PoolClient): Promise<BatchInsertResult> {
     this.guard.use(client);
     this.guard.check();
-    const info = await readTableInfo(client, this.p.table);
+    const { params } = this.source;
+    const info = await readTableInfo(client, params.table);
     // Every group is checked against the table before anything is written.
-    const plans = this.groups.map((group) => planGroup(this.p, info, group, this.root));
-    for (let g = 0; g < plans.length; g++) await this.load(client, this.groups[g]!, plans[g]!);
+    const plans = this.source.groups.map((group) => planGroup(params, info, group, this.root));
+    await this.source.prepare(plans);
+    const groups = this.source.groups;
+    for (let g = 0; g < plans.length; g++) await this.load(client, groups[g]!, plans[g]!);
     return this.result;
   }
 
-  private async load(client: pg.PoolClient, group: RecordGroup, plan: GroupPlan): Promise<void> {
-    const records = this.p.records;
-    const chunks = Math.ceil(group.rows.length / CHUNK_ROWS);
-    const encode = (k: number) => {
-      const rows = group.rows.slice(k * CHUNK_ROWS, (k + 1) * CHUNK_ROWS);
-      return encodeChunk({ records: rows.map((r) => records[r]), columns: plan.columns, kinds: plan.kinds }, this.onThread);
-    };
+  private async load(client: pg.PoolClient, group: GroupSource, plan: GroupPlan): Promise<void> {
+    const chunks = Math.ceil(group.count / COPY_CHUNK_ROWS);
     // The first chunk is encoded while the COPY statement makes its round trip.
-    let next: ReturnType<typeof encode> | undefined = encode(0);
+    let next: Promise<Buffer | DecodedValueProblem> | undefined = group.chunk(0, plan);
     let k = 0;
     const source = async (): Promise<Buffer | null> => {
       if (k === chunks) return null;
       this.guard.check();
       const encoded = await next!;
-      const first = k * CHUNK_ROWS;
-      next = ++k < chunks ? encode(k) : undefined;
+      const first = k * COPY_CHUNK_ROWS;
+      next = ++k < chunks ? group.chunk(k, plan) : undefined;
       if (!Buffer.isBuffer(encoded)) {
-        throw invalidParams([{ path: `${this.root}.records[${group.rows[first + encoded.row]}].${encoded.column}`, message: encoded.message }]);
+        throw invalidParams([{ path: `${this.root}.records[${encoded.record}].${encoded.column}`, message: encoded.message }]);
       }
-      this.done += Math.min(CHUNK_ROWS, group.rows.length - first);
-      this.progress?.(this.done, records.length);
+      this.done += Math.min(COPY_CHUNK_ROWS, group.count - first);
+      this.progress?.(this.done, this.source.records);
       return encoded;
     };
     try {
@@ -136,7 +137,7 @@ class BatchLoader {
       const row = plan.stage.counted ? (moved.rows[0] as { inserted: number; written: number }) : { inserted: moved.rowCount ?? 0, written: moved.rowCount ?? 0 };
       this.result.inserted += row.inserted;
       this.result.updated += row.written - row.inserted;
-      this.result.skipped += group.rows.length - row.written;
+      this.result.skipped += group.count - row.written;
       await this.statement(client, plan.stage.drop);
     } finally {
       // A chunk still being encoded when the batch stopped: nobody awaits it any more.

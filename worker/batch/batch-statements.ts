@@ -2,7 +2,7 @@ import { escapeIdentifier } from 'pg';
 import type { BatchInsertParams } from '../../shared/batch-params';
 import { invalidParams, type ValidationIssue } from '../../shared/validation';
 import { qualifiedName } from '../schema/ddl-builder';
-import type { ColumnKind, RecordGroup } from './row-encoding';
+import type { ColumnKind } from './row-encoding';
 import type { TableInfo } from './table-info';
 
 /**
@@ -35,12 +35,12 @@ const list = (names: readonly string[]): string => names.map(escapeIdentifier).j
  * Checks the group's columns and the conflict options against the table
  * (POSTGRES_INVALID_PARAMS naming the field under `root`), then builds its SQL.
  */
-export function planGroup(p: BatchInsertParams, info: TableInfo, group: RecordGroup, root: string): GroupPlan {
+export function planGroup(p: Omit<BatchInsertParams, 'records'>, info: TableInfo, group: { columns: string[]; firstRow: number }, root: string): GroupPlan {
   const issues: ValidationIssue[] = [];
   const known = (name: string, path: string) => {
     if (!info.columns.has(name)) issues.push({ path, message: `'${name}' is not a column of the table that can be written` });
   };
-  for (const column of group.columns) known(column, `${root}.records[${group.rows[0]}].${column}`);
+  for (const column of group.columns) known(column, `${root}.records[${group.firstRow}].${column}`);
   p.conflictTarget?.forEach((name, i) => known(name, `${root}.conflictTarget[${i}]`));
   p.updateColumns?.forEach((name, i) => known(name, `${root}.updateColumns[${i}]`));
   const strategy = p.conflictStrategy ?? 'error';

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Piscina } from 'piscina';
+import type { DecodedBatchFrame } from './frame-decoding';
 import { encodeCopyChunk, type ColumnKind, type ValueProblem } from './row-encoding';
 
 /** Batches of at least this many records are encoded on piscina threads. */
@@ -52,6 +53,24 @@ export async function encodeChunk(task: EncodeTask, onThread: boolean): Promise<
   }
   const result = (await threads().run(task)) as Uint8Array | ValueProblem;
   return result instanceof Uint8Array ? Buffer.from(result.buffer, result.byteOffset, result.byteLength) : result;
+}
+
+/**
+ * Frames at least this large are handed to a thread as bytes when they may be
+ * a `batchInsert` (a 10,000-record batch is about 1.5 MB): parsing one on the
+ * event loop would stall every other request for milliseconds per megabyte.
+ */
+export const FRAME_OFFLOAD_BYTES = 256 * 1024;
+
+/** Whether large frames are decoded on threads (off with `POSTGRES_PLUGIN_PISCINA=0`). */
+export const offloadsFrames = threadsEnabled;
+
+/**
+ * Decodes a frame on a thread (see frame-decoding): the batch's envelope and
+ * COPY bytes, or null when the frame is not a well-formed batchInsert.
+ */
+export async function decodeFrameOnThread(body: Uint8Array, arrayColumns: string[] = []): Promise<DecodedBatchFrame | null> {
+  return (await threads().run({ body, arrayColumns }, { name: 'decodeFrame' })) as DecodedBatchFrame | null;
 }
 
 /** Whether a batch of `records` records is encoded on threads. */

@@ -33,6 +33,13 @@ export interface ValueProblem {
   message: string;
 }
 
+/**
+ * Rows per encoded chunk. The next chunk is encoded (on a thread for large
+ * batches) while this one streams to the server, and progress is reported
+ * after each, well within the contract's "at least every 10,000 rows".
+ */
+export const COPY_CHUNK_ROWS = 1_000;
+
 const MAX_NAME_BYTES = 63;
 /** Characters COPY text format gives a meaning to, plus NUL, which PostgreSQL text can't hold. */
 const COPY_SPECIAL = /[\\\t\n\r\0]/;
@@ -109,9 +116,15 @@ function field(value: unknown, kind: ColumnKind): string {
 
 /**
  * One chunk as COPY text lines (`columns` in order, `kinds` alike), or the
- * first value that can't be encoded.
+ * first value that can't be encoded. `sawArray[c]`, when given, is set for
+ * each column where a JS array was met (its encoding depends on the kind).
  */
-export function encodeCopyChunk(records: readonly unknown[], columns: readonly string[], kinds: readonly ColumnKind[]): { text: string } | ValueProblem {
+export function encodeCopyChunk(
+  records: readonly unknown[],
+  columns: readonly string[],
+  kinds: readonly ColumnKind[],
+  sawArray?: boolean[],
+): { text: string } | ValueProblem {
   let text = '';
   const last = columns.length - 1;
   for (let r = 0; r < records.length; r++) {
@@ -120,6 +133,7 @@ export function encodeCopyChunk(records: readonly unknown[], columns: readonly s
     try {
       for (; c < last; c++) text += field(record[columns[c]!], kinds[c]!) + '\t';
       text += field(record[columns[last]!], kinds[last]!) + '\n';
+      if (sawArray) for (let a = 0; a <= last; a++) if (Array.isArray(record[columns[a]!])) sawArray[a] = true;
     } catch (error) {
       if (!(error instanceof NotEncodable)) throw error;
       return { row: r, column: columns[c]!, message: error.message };

@@ -161,9 +161,11 @@ export class RpcServer {
     this.order.frame(decodeFrameOnThread(bytes), (outcome) => {
       const decoded = 'value' in outcome ? outcome.value : null;
       if (decoded === null) {
+        this.options.logger.debug({ bytes: bytes.byteLength }, 'large frame is not a batchInsert: parsed on the event loop');
         this.reader.parseBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         return;
       }
+      this.options.logger.debug({ bytes: bytes.byteLength, records: decoded.records }, 'batchInsert frame decoded on a thread');
       this.start(decoded.id, (flag) => this.executeDecoded(decoded, bytes, flag));
     });
     return true;

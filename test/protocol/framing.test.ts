@@ -27,6 +27,29 @@ test('frames split anywhere, several per chunk, and multi-byte UTF-8 are read ex
   expect(messages).toEqual([JSON.parse(a), JSON.parse(b), JSON.parse(a)]);
 });
 
+test('a large message in many reads is joined once complete, in both framings; large bodies can be offloaded unparsed', async () => {
+  const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'm', params: { s: 'é'.repeat(200_000) } });
+  const small = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'n' });
+  for (const framing of ['content-length', 'ndjson'] as const) {
+    const { stream, messages } = setup(framing);
+    const bytes = Buffer.from(framing === 'ndjson' ? `${big}\n${small}\n` : frame(big) + frame(small));
+    for (let i = 0; i < bytes.length; i += 65_536) stream.write(bytes.subarray(i, i + 65_536));
+    await new Promise((r) => setImmediate(r));
+    expect(messages).toEqual([JSON.parse(big), JSON.parse(small)]);
+  }
+  const stream = new PassThrough();
+  const taken: Buffer[] = [];
+  const messages: Message[] = [];
+  const reader = new FramedMessageReader(stream, { framing: 'content-length', onInvalidMessage: () => undefined, offload: { minBytes: 1_000, take: (body) => (taken.push(Buffer.from(body)), true) } });
+  reader.listen((m) => messages.push(m));
+  stream.write(frame(big) + frame(small));
+  await new Promise((r) => setImmediate(r));
+  expect(taken.map((b) => b.toString())).toEqual([big]);
+  expect(messages).toEqual([JSON.parse(small)]);
+  reader.parseBody(taken[0]!);
+  expect(messages).toEqual([JSON.parse(small), JSON.parse(big)]);
+});
+
 test('bad bodies are reported and skipped; the stream stays usable', async () => {
   const { stream, messages, invalid, errors } = setup('content-length');
   stream.write(frame('{nope'));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { batchInsertParamsSchema } from './batch-params';
+import { bindParamsSchema } from './bind-params';
 import {
   countParamsSchema,
   deleteParamsSchema,
@@ -32,7 +33,7 @@ const noParams = z.object({ timeout: timeout.optional() }).strict();
 export const statementParamsSchema = z
   .object({
     sql: z.string().min(1, 'must be a non-empty SQL string'),
-    params: z.array(z.unknown()).max(65_535).optional(),
+    params: bindParamsSchema.optional(),
     timeout: timeout.optional(),
     rowMode: z.enum(['object', 'array']).optional(),
     multiStatement: z.boolean().optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bindParamsSchema } from './bind-params';
 
 /**
  * Params of the transaction operations (DESIGN §4). Declarations only.
@@ -44,7 +45,7 @@ export const transactionParamsSchema = z
     operations: z
       .array(
         z
-          .object({ sql: z.string().min(1, 'must be a non-empty SQL string'), params: z.array(z.unknown()).max(65_535).optional() })
+          .object({ sql: z.string().min(1, 'must be a non-empty SQL string'), params: bindParamsSchema.optional() })
           .strict(),
       )
       .min(1, 'must list at least one statement')

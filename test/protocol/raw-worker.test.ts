@@ -67,6 +67,30 @@ describe('the worker over raw framed stdio', () => {
     expect(response.error?.message).toContain('params.params.sql');
   });
 
+  test('a bind parameter nested 20,000 levels deep is refused with its path; the connection stays usable', async () => {
+    await worker.initialize();
+    let array = '1';
+    let object = '1';
+    for (let i = 0; i < 20_000; i++) {
+      array = `[${array}]`;
+      object = `{"a":${object}}`;
+    }
+    const config = JSON.stringify({ ...db.config, max: 1 });
+    const send = (id: number, operation: string, params: string) => {
+      const answer = worker.waitFor((m) => m.id === id, 20_000);
+      worker.send(`{"jsonrpc":"2.0","id":${id},"method":"execute","params":{"instanceId":"deep","operation":"${operation}","config":${config},"params":${params}}}`);
+      return answer;
+    };
+    const arrays = await send(20, 'queryValue', `{"sql":"SELECT $1::text","params":[2,${array}]}`);
+    expect(arrays.error.data.code).toBe('POSTGRES_INVALID_PARAMS');
+    expect(arrays.error.data.details.issues[0]).toEqual({ path: `params.params.params[1]${'[0]'.repeat(64)}`, message: 'is nested more than 64 levels deep' });
+    const objects = await send(21, 'transaction', `{"operations":[{"sql":"SELECT $1::jsonb","params":[${object}]}]}`);
+    expect(objects.error.data.details.issues[0].path).toBe(`params.params.operations[0].params[0]${'.a'.repeat(64)}`);
+    // 64 levels are fine, and the same single connection answers.
+    const fine = JSON.stringify(Array.from({ length: 63 }).reduce<unknown>((inner) => ({ a: inner }), 1));
+    expect((await send(22, 'queryValue', `{"sql":"SELECT jsonb_typeof($1::jsonb)","params":[${fine}]}`)).result).toBe('object');
+  });
+
   test('unknown operation and a first execute without config are precise errors', async () => {
     await worker.initialize();
     const unknown = await worker.request(4, 'execute', { instanceId: 'a', operation: 'explode', config: db.config });

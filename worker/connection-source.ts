@@ -6,6 +6,7 @@ import type { InstanceState } from '../shared/protocol';
 import { toPluginError, type ErrorContext } from './error-mapping';
 import type { Logger } from './logger';
 import { poolOptionsFor } from './pool-factory';
+import { needsReset, resetSession } from './session-reset';
 import { cancelBackend, type CancelTarget } from './statement-canceller';
 
 /** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
@@ -93,6 +94,14 @@ export class ConnectionSource {
       // Destroying the client closes the session, which rolls the transaction back.
       this.logger.warn({ status }, 'a pooled session was released inside a transaction: closed');
       client.release(new Error('session released inside a transaction'));
+      return;
+    }
+    if (error === undefined && needsReset(client)) {
+      // A statement may have left session state behind (a SET, a temp table, a lock): clear it first.
+      resetSession(client).then(
+        () => client.release(),
+        (failure: Error) => client.release(failure),
+      );
       return;
     }
     client.release(error);

@@ -8,6 +8,7 @@ import { toPluginError, type ErrorContext } from './error-mapping';
 import type { Logger } from './logger';
 import { PreparedStatementCache } from './prepared-statement-cache';
 import { QueryStats } from './query-stats';
+import { noteStatement } from './session-reset';
 import { cancelBackend } from './statement-canceller';
 
 /** SQLSTATE 0A000 with this message: a prepared plan went stale after DDL; re-preparing is safe. */
@@ -93,6 +94,7 @@ export class StatementRunner {
   }
 
   private async send(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
+    noteStatement(client, p.sql, p.multiStatement);
     if (p.multiStatement) {
       // The explicit opt-in: simple protocol, several statements, no params.
       const results = (await client.query(p.sql)) as unknown as pg.QueryResult | pg.QueryResult[];

@@ -1,0 +1,71 @@
+/**
+ * A pooled session is shared by every request of an instance, one after the
+ * other. State one request's SQL leaves in it (settings, temp tables, advisory
+ * locks, roles) must not reach the next: such sessions are reset on release.
+ * A pool of one makes every request use the same session.
+ */
+import { PostgresPlugin } from '../../worker/postgres-plugin';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+let db: TestDatabase;
+let plugin: PostgresPlugin;
+
+beforeAll(async () => {
+  db = await createTestDatabase('session_reset');
+  plugin = new PostgresPlugin({ config: { ...db.config, max: 1, options: { queryTimeout: 20_000 } } });
+  await db.admin.query('CREATE TABLE t (id int PRIMARY KEY, x int)');
+  await db.admin.query('INSERT INTO t VALUES (1, 0)');
+  await db.admin.query('CREATE ROLE session_reset_reader NOLOGIN');
+  await db.admin.query(`GRANT session_reset_reader TO ${db.config.user}`);
+});
+afterAll(async () => {
+  await plugin.disconnect();
+  await db.drop();
+  await db.admin.end().catch(() => undefined);
+});
+
+const pid = () => plugin.queryValue<number>('SELECT pg_backend_pid()');
+
+test('settings, set_config and roles changed by one request are gone for the next; connect-time settings stay', async () => {
+  const session = await pid();
+  await plugin.execute('SET statement_timeout = 1');
+  await plugin.execute("SET search_path = 'nowhere'");
+  await plugin.queryValue("SELECT set_config('app.tenant', 'alice', false)");
+  await plugin.execute('SET ROLE session_reset_reader');
+  expect(await pid()).toBe(session); // the same session all along
+  expect(await plugin.queryValue('SHOW statement_timeout')).toBe('20s');
+  expect(await plugin.queryValue('SHOW search_path')).toBe('"$user", public');
+  expect(await plugin.queryValue("SELECT coalesce(current_setting('app.tenant', true), '')")).toBe('');
+  expect(await plugin.queryValue('SELECT current_user')).toBe(db.config.user);
+});
+
+test('temp tables, advisory locks and cursors WITH HOLD do not outlive the request', async () => {
+  await plugin.execute('CREATE TEMP TABLE scratch (x int)');
+  expect(await plugin.queryValue("SELECT to_regclass('pg_temp.scratch')::text")).toBeNull();
+  await plugin.queryValue('SELECT pg_advisory_lock(4242)');
+  // Another session can take the lock: the pooled session let it go.
+  expect((await db.admin.query('SELECT pg_try_advisory_lock(4242) AS got')).rows[0].got).toBe(true);
+  await db.admin.query('SELECT pg_advisory_unlock_all()');
+  await plugin.query({ sql: 'DECLARE held CURSOR WITH HOLD FOR SELECT 1', multiStatement: true });
+  expect(await plugin.queryValue("SELECT count(*)::int FROM pg_cursors WHERE name = 'held'")).toBe(0);
+});
+
+test('a SET inside a transaction handle is reset when the handle ends', async () => {
+  const { transactionId } = await plugin.beginTransaction();
+  await plugin.execute({ sql: 'SET work_mem = 12345', transactionId });
+  await plugin.commit(transactionId);
+  expect(await plugin.queryValue('SHOW work_mem')).not.toBe('12345kB');
+});
+
+test('ordinary statements (UPDATE … SET included) keep the session and its prepared statements', async () => {
+  await plugin.queryValue('SELECT 41 + 1');
+  const prepared = (await plugin.queryValue<number>('SELECT count(*)::int FROM pg_prepared_statements'))!;
+  expect(prepared).toBeGreaterThan(0);
+  await plugin.execute('UPDATE t SET x = x + 1 WHERE id = $1', [1]);
+  await plugin.queryValue("SELECT 'reset' AS set_config_label");
+  expect(await plugin.queryValue<number>('SELECT count(*)::int FROM pg_prepared_statements')).toBeGreaterThanOrEqual(prepared);
+  // After a reset, the named statements are prepared again on demand.
+  await plugin.execute('SET work_mem = 4096');
+  expect(await plugin.queryValue('SELECT 41 + 1')).toBe(42);
+  expect(await plugin.queryValue('SELECT 41 + 1')).toBe(42);
+});

@@ -1,0 +1,39 @@
+import { changesSession } from '../../worker/session-reset';
+
+test.each([
+  'SET statement_timeout = 1',
+  '  set search_path = x',
+  '/* why */ SET ROLE admin',
+  '-- note\nRESET ALL',
+  'SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY',
+  'DISCARD PLANS',
+  'LISTEN channel',
+  'PREPARE p AS SELECT 1',
+  "DECLARE c CURSOR WITH HOLD FOR SELECT 1",
+  'CREATE TEMP TABLE x (a int)',
+  'create local temporary table x (a int)',
+  "SELECT set_config('a.b', 'c', false)",
+  'SELECT pg_advisory_lock(1)',
+  'select PG_TRY_ADVISORY_LOCK_SHARED (1)',
+])('%p may leave session state', (sql) => {
+  expect(changesSession(sql)).toBe(true);
+});
+
+test.each([
+  'SELECT 1',
+  'UPDATE t SET x = 1',
+  'SET LOCAL statement_timeout = 1',
+  'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+  'SET CONSTRAINTS ALL DEFERRED',
+  'SELECT pg_advisory_xact_lock(1)',
+  "SELECT 'SET x = 1'",
+  'CREATE TABLE settings (a int)',
+  'INSERT INTO reset_log VALUES (1)',
+  'SELECT * FROM settings',
+])('%p leaves none', (sql) => {
+  expect(changesSession(sql)).toBe(false);
+});
+
+test('a multi-statement script always may', () => {
+  expect(changesSession('SELECT 1', true)).toBe(true);
+});

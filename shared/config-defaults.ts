@@ -13,6 +13,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
   options: Object.freeze({
     /** Named server-side prepared statements; turn off behind PgBouncer in transaction mode. */
     preparedStatements: true,
+    /** Independent statements pipelined on shared connections; turn off behind PgBouncer in transaction mode. */
+    pipelining: true,
     /** Statement timeout (ms) when a request gives none; enforced by the server. */
     queryTimeout: 30_000,
     /** `lock_timeout` of every pooled session (ms). */

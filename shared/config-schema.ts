@@ -49,6 +49,7 @@ const poolFields = {
 const optionsSchema = z
   .object({
     preparedStatements: z.boolean().optional(),
+    pipelining: z.boolean().optional(),
     queryTimeout: positiveMillis.optional(),
     lockTimeout: millis.optional(),
     idleInTransactionTimeout: millis.optional(),
@@ -123,6 +124,8 @@ export interface NormalizedConfig {
   };
   options: {
     preparedStatements: boolean;
+    /** Independent statements share connections, several in flight on each (statement-lanes). */
+    pipelining: boolean;
     queryTimeout: number;
     lockTimeout: number;
     idleInTransactionTimeout: number;

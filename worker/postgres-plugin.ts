@@ -11,6 +11,7 @@ import { fromAbortSignal, type Cancellation } from './cancellation';
 import { ConnectionSource, type StateListener } from './connection-source';
 import { createLogger, type Logger } from './logger';
 import { endpointOf, secretsOf } from './pool-factory';
+import { StatementLanes } from './statement-lanes';
 import { StatementRunner } from './statement-runner';
 import { toPluginError, type ErrorContext } from './error-mapping';
 import type pg from 'pg';
@@ -77,7 +78,7 @@ export class PostgresPlugin {
   private connected = false;
 
   constructor(context?: PluginContext) {
-    if (context) this.state = createState(context);
+    if (context) this.state = createState(context, (p, c) => this.runAlone(p, c));
   }
 
   /** Validates the configuration (throws `POSTGRES_INVALID_PARAMS` naming each bad key) and prepares the pool. */
@@ -85,7 +86,7 @@ export class PostgresPlugin {
     if (context) {
       await this.state?.transactions.rollbackAll();
       await this.state?.source.end();
-      this.state = createState(context);
+      this.state = createState(context, (p, c) => this.runAlone(p, c));
       this.connected = false;
     }
     this.ready();
@@ -293,6 +294,22 @@ export class PostgresPlugin {
   async runStatement(p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
     const state = this.ready();
     if (p.transactionId !== undefined) return state.transactions.run(p.transactionId, p, cancellation);
+    if (state.lanes?.accepts(p)) {
+      try {
+        const result = await state.lanes.run(p, cancellation);
+        this.connected = true;
+        return result;
+      } catch (error) {
+        if ((error as PluginError).code === PluginErrorCode.CONNECTION_FAILED) this.connected = false;
+        throw error;
+      }
+    }
+    return this.runAlone(p, cancellation);
+  }
+
+  /** Runs a statement outside any transaction handle on a connection of its own. */
+  private async runAlone(p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
+    const state = this.ready();
     const client = await state.source.acquire(Date.now() + (p.timeout ?? state.config.options.queryTimeout));
     let result: QueryResult;
     try {
@@ -389,10 +406,12 @@ interface PluginState {
   fingerprint: string;
   source: ConnectionSource;
   runner: StatementRunner;
+  /** Present when `options.pipelining` is on. */
+  lanes: StatementLanes | undefined;
   transactions: TransactionStore;
 }
 
-function createState(context: PluginContext): PluginState {
+function createState(context: PluginContext, alone: (p: StatementParams, cancellation: Cancellation | undefined) => Promise<QueryResult>): PluginState {
   const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
   const logger = context.logger ?? createLogger(config.logging.level);
   const endpoint = endpointOf(config);
@@ -405,6 +424,7 @@ function createState(context: PluginContext): PluginState {
     fingerprint: configFingerprint(config),
     source,
     runner,
+    lanes: config.options.pipelining ? new StatementLanes(source, runner, logger, config.pool.max, config.options.queryTimeout, alone) : undefined,
     transactions: new TransactionStore(source, runner, config.options.transactionIdleTimeout, errorContext, logger),
   };
 }

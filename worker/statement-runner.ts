@@ -3,6 +3,7 @@ import type { NormalizedConfig } from '../shared/config-schema';
 import type { StatementParams } from '../shared/operation-params';
 import type { FieldInfo, QueryResult } from '../shared/results';
 import { Errors } from '../shared/errors';
+import type { PluginError } from '../shared/plugin-error';
 import { type Cancellation } from './cancellation';
 import { toPluginError, type ErrorContext } from './error-mapping';
 import type { Logger } from './logger';
@@ -73,9 +74,7 @@ export class StatementRunner {
         timeout !== undefined && timeout > this.sessionTimeout
           ? await this.withStatementTimeout(client, timeout, () => this.send(client, p))
           : await this.send(client, p);
-      const maxRows = this.config.options.maxResultRows;
-      if (maxRows !== undefined && result.rows.length > maxRows) throw Errors.resultTooLarge(result.rows.length, maxRows);
-      return result;
+      return this.checkRows(result);
     } catch (error) {
       failed = true;
       const ctx: ErrorContext = { ...this.errorContext, phase: 'query', cancelled };
@@ -87,10 +86,32 @@ export class StatementRunner {
       listener?.dispose();
       // A cancel still on its way could hit the client's next statement; let it land first.
       if (cancelSent) await cancelSent;
-      const duration = performance.now() - started;
-      this.stats.record(duration, failed);
-      this.logStatement(p, duration, failed);
+      this.finished(p, started, failed);
     }
+  }
+
+  /** The prepared statement name for `sql`, or undefined to run it unnamed. */
+  statementName(sql: string): string | undefined {
+    return this.prepared?.nameFor(sql);
+  }
+
+  /** `statement`'s rows, past `options.maxResultRows`, refused. */
+  checkRows(result: QueryResult): QueryResult {
+    const maxRows = this.config.options.maxResultRows;
+    if (maxRows !== undefined && result.rows.length > maxRows) throw Errors.resultTooLarge(result.rows.length, maxRows);
+    return result;
+  }
+
+  /** The plugin error for a statement's failure. */
+  mapError(error: unknown, cancelled: boolean): PluginError {
+    return toPluginError(error, { ...this.errorContext, phase: 'query', cancelled, statementTimeoutMs: this.sessionTimeout });
+  }
+
+  /** Counts a finished statement in the stats and logs it as the logging config says. */
+  finished(p: StatementParams, started: number, failed: boolean): void {
+    const duration = performance.now() - started;
+    this.stats.record(duration, failed);
+    this.logStatement(p, duration, failed);
   }
 
   private async send(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
@@ -148,7 +169,8 @@ export class StatementRunner {
   }
 }
 
-function shape(result: pg.QueryResult): QueryResult {
+/** pg's result as the wire's result shape. */
+export function shape(result: pg.QueryResult): QueryResult {
   const fields: FieldInfo[] = new Array(result.fields.length);
   for (let i = 0; i < result.fields.length; i++) {
     const f = result.fields[i]!;

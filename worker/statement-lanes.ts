@@ -1,0 +1,305 @@
+import pg from 'pg';
+import type { StatementParams } from '../shared/operation-params';
+import type { QueryResult } from '../shared/results';
+import { PluginErrorCode } from '../shared/error-codes';
+import { Errors } from '../shared/errors';
+import type { Cancellation } from './cancellation';
+import type { ConnectionSource } from './connection-source';
+import type { Logger } from './logger';
+import { changesSession } from './session-reset';
+import { cancelBackend } from './statement-canceller';
+import { shape, type StatementRunner } from './statement-runner';
+
+/**
+ * Pipelining of independent statements. A plain query or DML statement
+ * outside a transaction handle, with no timeout of its own, can't affect
+ * another one beside it: it runs in its own implicit transaction, each with
+ * its own Sync, and leaves nothing in the session. Such statements share a
+ * few pooled connections ("lanes") with several statements in flight on each,
+ * and all the statements given to a lane in one event-loop turn leave in one
+ * write. Under load that is several times fewer system calls on both sides
+ * of the socket than one statement per connection at a time.
+ *
+ * Lanes spread first: a statement takes an idle lane, or a new one while the
+ * pool has room, before it queues behind another statement; at most half the
+ * pool (at least one) serves as lanes, so transactions and everything else
+ * keep connections of their own. A lane goes back to the pool when its last
+ * statement is answered.
+ *
+ * A cancel (host cancel, AbortSignal) is sent when the statement is the one
+ * the server is running. If the server was already past it, the cancel can
+ * hit the statement after it: that statement was rolled back, so it is run
+ * again on a connection of its own.
+ */
+
+/** How long after a cancel on a lane a "canceling statement due to user request" counts as its side effect. */
+const CANCEL_SPILL_MS = 5_000;
+const USER_CANCEL = /due to user request/;
+/** Statements that only read or write rows; everything else runs on a connection of its own. */
+const ROW_STATEMENT = /^(?:select|insert|update|delete|with|values|table|merge)\b/i;
+const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)+/;
+const DECISIONS_KEPT = 2_000;
+/** Statements on a lane past which another lane is opened even if the pool must be waited for. */
+const LANE_DEPTH = 8;
+/**
+ * A lane whose current statement has run this long takes no more: what
+ * queues behind a slow statement waits for all of it (head-of-line blocking).
+ */
+const HEAD_STALL_MS = 25;
+
+interface Entry {
+  query: pg.Query;
+  cancelled: boolean;
+}
+
+interface Lane {
+  client: pg.PoolClient | undefined;
+  /** Statements that chose the lane and wait for its connection. */
+  pending: number;
+  ready: Promise<pg.PoolClient>;
+  /** Statements given to the lane and not answered yet, in the order they were sent. */
+  entries: Entry[];
+  corked: boolean;
+  /** No new statements: the lane is going back to the pool (or away) once drained. */
+  closing: boolean;
+  /** Why the session must not be pooled again, when it must not. */
+  broken: Error | undefined;
+  lastCancelAt: number;
+  /** When the statement the server runs now (the first of `entries`) became the first. */
+  headSince: number;
+  /** The last cancel sent for this lane, until it has reached the server. */
+  cancelSent: Promise<void> | undefined;
+}
+
+export class StatementLanes {
+  private readonly lanes: Lane[] = [];
+  private readonly decisions = new Map<string, boolean>();
+  private readonly maxLanes: number;
+
+  constructor(
+    private readonly source: ConnectionSource,
+    private readonly runner: StatementRunner,
+    private readonly logger: Logger,
+    private readonly poolMax: number,
+    private readonly acquireTimeoutMs: number,
+    /** Runs a statement on a connection of its own (the ordinary path). */
+    private readonly alone: (p: StatementParams, cancellation: Cancellation | undefined) => Promise<QueryResult>,
+  ) {
+    this.maxLanes = Math.max(1, Math.floor(poolMax / 2));
+  }
+
+  /** Whether `p` may share a lane. `p` is outside any transaction handle. */
+  accepts(p: StatementParams): boolean {
+    if (p.timeout !== undefined || p.multiStatement) return false;
+    const known = this.decisions.get(p.sql);
+    if (known !== undefined) return known;
+    const sql = p.sql.replace(LEADING_NOISE, '');
+    const decision = ROW_STATEMENT.test(sql) && !changesSession(p.sql);
+    if (this.decisions.size < DECISIONS_KEPT) this.decisions.set(p.sql, decision);
+    return decision;
+  }
+
+  async run(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult> {
+    if (cancellation?.isCancellationRequested) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
+    const started = performance.now();
+    const lane = this.pick();
+    if (lane === undefined) return this.alone(p, cancellation);
+    lane.pending++;
+    let entry: Entry | undefined;
+    let cancelledEarly = false;
+    const listener = cancellation?.onCancellationRequested(() => {
+      if (entry) this.cancel(lane, entry);
+      else cancelledEarly = true;
+    });
+    let client: pg.PoolClient;
+    try {
+      client = await lane.ready;
+    } catch (error) {
+      listener?.dispose();
+      throw error; // a connect-phase error, mapped by the connection source; nothing was sent
+    } finally {
+      lane.pending--;
+    }
+    if (cancelledEarly || lane.closing) {
+      listener?.dispose();
+      if (lane.pending === 0 && lane.entries.length === 0) this.release(lane);
+      if (cancelledEarly) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
+      return this.alone(p, cancellation);
+    }
+    let failed = false;
+    try {
+      const result = await new Promise<pg.QueryResult>((resolve, reject) => {
+        const config: pg.QueryConfig & { queryMode: 'extended'; rowMode?: 'array' } = { text: p.sql, values: p.params as unknown[] | undefined, queryMode: 'extended' };
+        const name = this.runner.statementName(p.sql);
+        if (name !== undefined) config.name = name;
+        if (p.rowMode === 'array') config.rowMode = 'array';
+        const sent: Entry = {
+          cancelled: false,
+          query: new pg.Query(config, undefined, (error, res) => {
+            this.answered(lane, sent);
+            if (error) reject(error);
+            else resolve(res as unknown as pg.QueryResult);
+          }),
+        };
+        entry = sent;
+        if (lane.entries.length === 0) lane.headSince = performance.now();
+        lane.entries.push(sent);
+        this.cork(lane, client);
+        void client.query(sent.query as unknown as pg.QueryConfig);
+      });
+      return this.runner.checkRows(shape(result));
+    } catch (error) {
+      failed = true;
+      const cancelled = entry?.cancelled ?? false;
+      if (!cancelled && this.spilledCancel(lane, error)) {
+        // Our cancel for the statement before this one landed on this one, which was rolled back.
+        this.logger.debug('a cancel meant for the statement before this one landed on it: run again alone');
+        failed = false;
+        return await this.alone(p, cancellation);
+      }
+      if ((error as { code?: string }).code === '0A000') {
+        // A plan gone stale after DDL fails every statement of that name on this session: run this
+        // one alone (which prepares it again) and let the session go once its statements are answered.
+        this.retire(lane, new Error('a prepared plan went stale on this session'));
+        failed = false;
+        return await this.alone(p, cancellation);
+      }
+      const mapped = this.runner.mapError(error, cancelled);
+      if (mapped.code === PluginErrorCode.CONNECTION_FAILED) this.retire(lane, mapped);
+      throw mapped;
+    } finally {
+      listener?.dispose();
+      this.runner.finished(p, started, failed);
+    }
+  }
+
+  /**
+   * The lane for the next statement: an idle one; a new one while the pool
+   * has room and the others are busy; else the least busy one that is moving.
+   * None (the statement runs alone, waiting for the pool like any other) when
+   * every lane is stuck behind a slow statement.
+   */
+  private pick(): Lane | undefined {
+    let best: Lane | undefined;
+    let bestLoad = Infinity;
+    const now = performance.now();
+    for (const lane of this.lanes) {
+      if (lane.closing) continue;
+      const load = lane.pending + lane.entries.length;
+      if (load === 0) return lane;
+      if (lane.entries.length > 0 && now - lane.headSince > HEAD_STALL_MS) continue;
+      if (load < bestLoad) {
+        best = lane;
+        bestLoad = load;
+      }
+    }
+    if (this.lanes.length < this.maxLanes && (best === undefined || bestLoad >= LANE_DEPTH || this.poolHasRoom())) return this.open();
+    return best;
+  }
+
+  private poolHasRoom(): boolean {
+    const pool = this.source.current;
+    return pool.idleCount > 0 || pool.totalCount < this.poolMax;
+  }
+
+  private open(): Lane {
+    const lane: Lane = {
+      client: undefined,
+      pending: 0,
+      ready: undefined as unknown as Promise<pg.PoolClient>,
+      entries: [],
+      corked: false,
+      closing: false,
+      broken: undefined,
+      lastCancelAt: 0,
+      headSince: 0,
+      cancelSent: undefined,
+    };
+    lane.ready = this.source.acquire(Date.now() + this.acquireTimeoutMs).then(
+      (client) => {
+        lane.client = client;
+        (client as unknown as { pipeline: boolean }).pipeline = true;
+        return client;
+      },
+      (error: unknown) => {
+        this.remove(lane);
+        throw error;
+      },
+    );
+    this.lanes.push(lane);
+    return lane;
+  }
+
+  /** Statements given to a lane in one event-loop turn leave in one write. */
+  private cork(lane: Lane, client: pg.PoolClient): void {
+    if (lane.corked) return;
+    const stream = (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream;
+    lane.corked = true;
+    stream.cork();
+    setImmediate(() => {
+      lane.corked = false;
+      stream.uncork();
+    });
+  }
+
+  private answered(lane: Lane, entry: Entry): void {
+    const at = lane.entries.indexOf(entry);
+    if (at !== -1) lane.entries.splice(at, 1);
+    const client = lane.client;
+    if (client && lane.broken === undefined && client.getTransactionStatus() !== 'I' && client.getTransactionStatus() !== null) {
+      // Nothing that opens a transaction is pipelined; should one slip through, its session must go.
+      this.retire(lane, new Error('a pipelined session was left inside a transaction'));
+    }
+    const head = lane.entries[0];
+    if (head) lane.headSince = performance.now();
+    if (head?.cancelled) this.sendCancel(lane);
+    if (lane.entries.length === 0 && lane.pending === 0) this.release(lane);
+  }
+
+  /** Cancels `entry` on the server once it is the statement the server runs. */
+  private cancel(lane: Lane, entry: Entry): void {
+    if (entry.cancelled) return;
+    entry.cancelled = true;
+    if (lane.entries[0] === entry) this.sendCancel(lane);
+  }
+
+  private sendCancel(lane: Lane): void {
+    const client = lane.client;
+    if (!client) return;
+    lane.lastCancelAt = Date.now();
+    const sent = cancelBackend(client as unknown as { processID: number; secretKey: number; host?: string; port?: number });
+    lane.cancelSent = sent;
+    void sent.finally(() => {
+      if (lane.cancelSent === sent) lane.cancelSent = undefined;
+    });
+  }
+
+  /** Whether `error` is a cancel meant for the statement before this one on the lane. */
+  private spilledCancel(lane: Lane, error: unknown): boolean {
+    return (error as { code?: string }).code === '57014' && USER_CANCEL.test((error as Error).message) && Date.now() - lane.lastCancelAt < CANCEL_SPILL_MS;
+  }
+
+  /** The lane takes no new statements, and its session is closed once drained. */
+  private retire(lane: Lane, reason: Error): void {
+    lane.broken ??= reason;
+    lane.closing = true;
+    if (lane.entries.length === 0 && lane.pending === 0) this.release(lane);
+  }
+
+  private release(lane: Lane): void {
+    this.remove(lane);
+    lane.closing = true;
+    const client = lane.client;
+    if (!client) return;
+    lane.client = undefined;
+    (client as unknown as { pipeline: boolean }).pipeline = false;
+    // A cancel still on its way could hit the session's next user: let it land first.
+    if (lane.cancelSent) void lane.cancelSent.then(() => this.source.release(client, lane.broken));
+    else this.source.release(client, lane.broken);
+  }
+
+  private remove(lane: Lane): void {
+    const at = this.lanes.indexOf(lane);
+    if (at !== -1) this.lanes.splice(at, 1);
+  }
+}

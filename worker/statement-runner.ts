@@ -95,7 +95,7 @@ export class StatementRunner {
     return this.prepared?.nameFor(sql);
   }
 
-  /** `statement`'s rows, past `options.maxResultRows`, refused. */
+  /** A result with more rows than `options.maxResultRows` is refused. */
   checkRows(result: QueryResult): QueryResult {
     const maxRows = this.config.options.maxResultRows;
     if (maxRows !== undefined && result.rows.length > maxRows) throw Errors.resultTooLarge(result.rows.length, maxRows);

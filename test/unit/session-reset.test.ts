@@ -15,6 +15,8 @@ test.each([
   "SELECT set_config('a.b', 'c', false)",
   'SELECT pg_advisory_lock(1)',
   'select PG_TRY_ADVISORY_LOCK_SHARED (1)',
+  'SELECT * INTO TEMP scratch FROM t',
+  'select 1 as a into temporary table scratch',
 ])('%p may leave session state', (sql) => {
   expect(changesSession(sql)).toBe(true);
 });
@@ -30,6 +32,7 @@ test.each([
   'CREATE TABLE settings (a int)',
   'INSERT INTO reset_log VALUES (1)',
   'SELECT * FROM settings',
+  'SELECT * INTO archive FROM t',
 ])('%p leaves none', (sql) => {
   expect(changesSession(sql)).toBe(false);
 });

@@ -127,6 +127,7 @@ export class StatementLanes {
       return this.alone(p, cancellation);
     }
     let failed = false;
+    let again = false;
     try {
       const result = await new Promise<pg.QueryResult>((resolve, reject) => {
         const config: pg.QueryConfig & { queryMode: 'extended'; rowMode?: 'array' } = { text: p.sql, values: p.params as unknown[] | undefined, queryMode: 'extended' };
@@ -154,14 +155,14 @@ export class StatementLanes {
       if (!cancelled && this.spilledCancel(lane, error)) {
         // Our cancel for the statement before this one landed on this one, which was rolled back.
         this.logger.debug('a cancel meant for the statement before this one landed on it: run again alone');
-        failed = false;
+        again = true;
         return await this.alone(p, cancellation);
       }
       if ((error as { code?: string }).code === '0A000') {
         // A plan gone stale after DDL fails every statement of that name on this session: run this
         // one alone (which prepares it again) and let the session go once its statements are answered.
         this.retire(lane, new Error('a prepared plan went stale on this session'));
-        failed = false;
+        again = true;
         return await this.alone(p, cancellation);
       }
       const mapped = this.runner.mapError(error, cancelled);
@@ -169,7 +170,8 @@ export class StatementLanes {
       throw mapped;
     } finally {
       listener?.dispose();
-      this.runner.finished(p, started, failed);
+      // A statement run again alone is counted (and logged) there.
+      if (!again) this.runner.finished(p, started, failed);
     }
   }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { changesSession } from './statement-kinds';
 
 /**
  * Session state a caller's SQL leaves behind in a pooled session (a `SET`, a
@@ -13,20 +14,6 @@ import type pg from 'pg';
 
 /** Sessions that ran a statement that may have changed session state. */
 const touched = new WeakSet<pg.ClientBase>();
-
-/** First keywords of statements whose effect outlives the statement and its transaction. */
-const SESSION_STATEMENT = /^(?:set\b(?!\s+(?:local|transaction|constraints)\b)|reset|discard|listen|prepare|declare|load|create\s+(?:(?:global|local)\s+)?temp(?:orary)?\b|create\s+(?:unlogged\s+)?sequence\s+pg_temp\.)/i;
-/** What changes session state from inside any statement: functions, and `SELECT … INTO TEMP`. */
-const SESSION_FUNCTION = /\b(?:(?:set_config|pg_(?:try_)?advisory_lock(?:_shared)?)\s*\(|into\s+(?:(?:global|local)\s+)?temp(?:orary)?\s)/i;
-/** Leading blanks and comments (`-- …` lines and non-nested block comments). */
-const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)+/;
-
-/** Whether `sql` may leave state in the session (multi-statement scripts always may). */
-export function changesSession(sql: string, multiStatement = false): boolean {
-  if (multiStatement) return true;
-  const start = sql.replace(LEADING_NOISE, '');
-  return SESSION_STATEMENT.test(start) || SESSION_FUNCTION.test(sql);
-}
 
 /** Notes that `client` ran `sql`. */
 export function noteStatement(client: pg.ClientBase, sql: string, multiStatement: boolean | undefined): void {

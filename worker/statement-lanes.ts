@@ -6,8 +6,8 @@ import { Errors } from '../shared/errors';
 import type { Cancellation } from './cancellation';
 import type { ConnectionSource } from './connection-source';
 import type { Logger } from './logger';
-import { changesSession } from './session-reset';
 import { cancelBackend } from './statement-canceller';
+import { RowStatementTexts } from './statement-kinds';
 import { shape, type StatementRunner } from './statement-runner';
 
 /**
@@ -35,10 +35,6 @@ import { shape, type StatementRunner } from './statement-runner';
 /** How long after a cancel on a lane a "canceling statement due to user request" counts as its side effect. */
 const CANCEL_SPILL_MS = 5_000;
 const USER_CANCEL = /due to user request/;
-/** Statements that only read or write rows; everything else runs on a connection of its own. */
-const ROW_STATEMENT = /^(?:select|insert|update|delete|with|values|table|merge)\b/i;
-const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)+/;
-const DECISIONS_KEPT = 2_000;
 /** Statements on a lane past which another lane is opened even if the pool must be waited for. */
 const LANE_DEPTH = 8;
 /**
@@ -73,7 +69,7 @@ interface Lane {
 
 export class StatementLanes {
   private readonly lanes: Lane[] = [];
-  private readonly decisions = new Map<string, boolean>();
+  private readonly texts = new RowStatementTexts();
   private readonly maxLanes: number;
 
   constructor(
@@ -88,15 +84,9 @@ export class StatementLanes {
     this.maxLanes = Math.max(1, Math.floor(poolMax / 2));
   }
 
-  /** Whether `p` may share a lane. `p` is outside any transaction handle. */
+  /** Whether `p` may share a lane (row statements only, nothing that changes the session, no timeout of its own). `p` is outside any transaction handle. */
   accepts(p: StatementParams): boolean {
-    if (p.timeout !== undefined || p.multiStatement) return false;
-    const known = this.decisions.get(p.sql);
-    if (known !== undefined) return known;
-    const sql = p.sql.replace(LEADING_NOISE, '');
-    const decision = ROW_STATEMENT.test(sql) && !changesSession(p.sql);
-    if (this.decisions.size < DECISIONS_KEPT) this.decisions.set(p.sql, decision);
-    return decision;
+    return p.timeout === undefined && !p.multiStatement && this.texts.isIndependent(p.sql);
   }
 
   async run(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult> {

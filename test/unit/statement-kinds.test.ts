@@ -1,4 +1,4 @@
-import { changesSession } from '../../worker/session-reset';
+import { changesSession, RowStatementTexts } from '../../worker/statement-kinds';
 
 test.each([
   'SET statement_timeout = 1',
@@ -39,4 +39,14 @@ test.each([
 
 test('a multi-statement script always may', () => {
   expect(changesSession('SELECT 1', true)).toBe(true);
+});
+
+test('only row statements that leave the session alone may share a pipelined connection', () => {
+  const texts = new RowStatementTexts();
+  for (const sql of ['SELECT 1', ' /* c */ select * from t', 'WITH x AS (SELECT 1) SELECT * FROM x', 'INSERT INTO t VALUES (1)', 'UPDATE t SET a = 1', 'DELETE FROM t', 'VALUES (1)', 'TABLE t', 'MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE']) {
+    expect([sql, texts.isIndependent(sql)]).toEqual([sql, true]);
+  }
+  for (const sql of ['BEGIN', 'COMMIT', 'CALL p()', 'DO $$ BEGIN END $$', 'CREATE TABLE x (a int)', 'VACUUM t', 'COPY t FROM STDIN', "SELECT set_config('a.b', 'c', false)", 'SELECT * INTO TEMP x FROM t', 'SET a = 1', 'selectivity']) {
+    expect([sql, texts.isIndependent(sql)]).toEqual([sql, false]);
+  }
 });

@@ -327,9 +327,14 @@ export class PostgresPlugin {
     const status = client.getTransactionStatus();
     if (status === 'T' || status === 'E') {
       // `BEGIN` (or a script ending inside a transaction) outside a transaction handle:
-      // no later request could end it. Closing the session rolls it back.
+      // no later request could end it. It is rolled back before the answer leaves, so no
+      // one sees the session inside it afterwards; a session that can't roll back is closed.
       const error = TransactionErrors.leftOpen();
-      state.source.release(client, error);
+      const rolledBack = await client.query('ROLLBACK').then(
+        () => client.getTransactionStatus() === 'I',
+        () => false,
+      );
+      state.source.release(client, rolledBack ? undefined : error);
       throw error;
     }
     state.source.release(client);

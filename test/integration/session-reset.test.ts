@@ -69,3 +69,16 @@ test('ordinary statements (UPDATE … SET included) keep the session and its pre
   expect(await plugin.queryValue('SELECT 41 + 1')).toBe(42);
   expect(await plugin.queryValue('SELECT 41 + 1')).toBe(42);
 });
+
+test('a transaction left open outside a handle is rolled back before the answer, and the session is reused', async () => {
+  const session = await pid();
+  const open = await plugin.execute('begin isolation level serializable').catch((e: { code: string; details: unknown }) => e);
+  expect(open).toMatchObject({ code: 'POSTGRES_TRANSACTION_FAILED', details: { reason: 'left-open', rolledBack: true } });
+  // Right after the answer, no session of this database is inside a transaction.
+  const inTransaction = await db.admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'");
+  expect(inTransaction.rows[0].n).toBe(0);
+  const script = await plugin.execute({ sql: 'BEGIN; INSERT INTO t VALUES (99, 0)', multiStatement: true }).catch((e: { code: string }) => e);
+  expect(script).toMatchObject({ code: 'POSTGRES_TRANSACTION_FAILED' });
+  expect((await db.admin.query('SELECT count(*)::int AS n FROM t WHERE id = 99')).rows[0].n).toBe(0);
+  expect(await pid()).toBe(session);
+});

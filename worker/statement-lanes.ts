@@ -20,7 +20,9 @@ import { shape, type StatementRunner } from './statement-runner';
  * write. Under load that is several times fewer system calls on both sides
  * of the socket than one statement per connection at a time.
  *
- * Lanes spread first: a statement takes an idle lane, or a new one while the
+ * A statement runs alone while no other accepted statement is in flight, so
+ * one request at a time runs exactly as without pipelining. Lanes spread
+ * first: a statement takes an idle lane, or a new one while the
  * pool has room, before it queues behind another statement; at most half the
  * pool (at least one) serves as lanes, so transactions and everything else
  * keep connections of their own. A lane goes back to the pool when its last
@@ -71,6 +73,8 @@ export class StatementLanes {
   private readonly lanes: Lane[] = [];
   private readonly texts = new RowStatementTexts();
   private readonly maxLanes: number;
+  /** Statements this object accepted that are in flight, on a lane or alone. */
+  private running = 0;
 
   constructor(
     private readonly source: ConnectionSource,
@@ -89,7 +93,21 @@ export class StatementLanes {
     return p.timeout === undefined && !p.multiStatement && this.texts.isIndependent(p.sql);
   }
 
+  /**
+   * Runs `p` on a lane, or alone while it is the only such statement in
+   * flight: one statement at a time gains nothing from a lane.
+   */
   async run(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult> {
+    const onLane = this.running > 0 || this.lanes.length > 0;
+    this.running++;
+    try {
+      return await (onLane ? this.runOnLane(p, cancellation) : this.alone(p, cancellation));
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async runOnLane(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult> {
     if (cancellation?.isCancellationRequested) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
     const started = performance.now();
     const lane = this.pick();

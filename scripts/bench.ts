@@ -5,7 +5,8 @@
  *   supervision       worker cold start and recovery after SIGKILL (medians of 20).
  *   batch             100k-row batchInsert vs COPY, ping latency during it, piscina on/off.
  * Env: BENCH_SECONDS (measured seconds per cell, default 5),
- *      BENCH_WARMUP_SECONDS (warm-up per cell, default 1).
+ *      BENCH_WARMUP_SECONDS (warm-up per cell, default 1),
+ *      BENCH_ROUNDS (rounds a cell's time is split into, contenders taking turns; default 5).
  * Exit code: 0 when every request succeeded, 1 on any failure, 2 on bad usage.
  */
 import os from 'node:os';
@@ -29,7 +30,7 @@ function usage(): string {
   return [
     'usage: npm run bench [-- <suite>]',
     `  suites: ${Object.keys(SUITES).join(', ')} (default ${DEFAULT_SUITE})`,
-    '  env: BENCH_SECONDS (measured seconds per cell, default 5), BENCH_WARMUP_SECONDS (default 1)',
+    '  env: BENCH_SECONDS (measured seconds per cell, default 5), BENCH_WARMUP_SECONDS (default 1), BENCH_ROUNDS (default 5)',
   ].join('\n');
 }
 
@@ -56,7 +57,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   let settings: BenchSettings;
   try {
-    settings = { seconds: secondsFromEnv('BENCH_SECONDS', 5, false), warmupSeconds: secondsFromEnv('BENCH_WARMUP_SECONDS', 1, true) };
+    settings = {
+      seconds: secondsFromEnv('BENCH_SECONDS', 5, false),
+      warmupSeconds: secondsFromEnv('BENCH_WARMUP_SECONDS', 1, true),
+      rounds: Math.max(1, Math.trunc(secondsFromEnv('BENCH_ROUNDS', 5, false))),
+    };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${error.message}\n${usage()}`);

@@ -9,14 +9,6 @@ import { LatencyRecorder, summarize, type LatencySummary } from './latency-stats
 /** One request: resolves on success, throws (with a readable message) on any failure. */
 export type Operation = () => Promise<void>;
 
-export interface LoadOptions {
-  concurrency: number;
-  /** Unmeasured run before the measurement (ms): connections opened, statements prepared, JIT warm. */
-  warmupMs: number;
-  /** Measured run (ms). */
-  durationMs: number;
-}
-
 /** A measured cell plus the first few distinct failure messages, for the report. */
 export interface LoadResult extends LatencySummary {
   failureSamples: string[];
@@ -58,16 +50,33 @@ async function runPhase(operation: Operation, concurrency: number, durationMs: n
 }
 
 /**
- * Warms up, then measures one cell. Failures during the warm-up count too:
- * a request that fails is a failure whenever it happens.
+ * One cell measured in one or more rounds: each round warms up, then
+ * measures; the samples and the measured time of every round add up, so
+ * rounds of different cells can take turns (this VM's speed drifts over a
+ * minute) and still be summarised as one cell. Failures during a warm-up
+ * count too: a request that fails is a failure whenever it happens.
  */
-export async function runLoad(operation: Operation, options: LoadOptions): Promise<LoadResult> {
-  const warm: Phase = { recorder: new LatencyRecorder(), failures: 0, failureSamples: [] };
-  if (options.warmupMs > 0) await runPhase(operation, options.concurrency, options.warmupMs, warm);
-  const measured: Phase = { recorder: new LatencyRecorder(), failures: 0, failureSamples: [...warm.failureSamples] };
-  const elapsedNs = await runPhase(operation, options.concurrency, options.durationMs, measured);
-  return {
-    ...summarize(measured.recorder, warm.failures + measured.failures, elapsedNs),
-    failureSamples: measured.failureSamples,
-  };
+export class CellMeasure {
+  private readonly measured: Phase = { recorder: new LatencyRecorder(), failures: 0, failureSamples: [] };
+  private warmFailures = 0;
+  private elapsedNs = 0n;
+
+  constructor(
+    private readonly operation: Operation,
+    private readonly concurrency: number,
+  ) {}
+
+  async round(warmupMs: number, durationMs: number): Promise<void> {
+    const warm: Phase = { recorder: new LatencyRecorder(), failures: 0, failureSamples: this.measured.failureSamples };
+    if (warmupMs > 0) await runPhase(this.operation, this.concurrency, warmupMs, warm);
+    this.warmFailures += warm.failures;
+    this.elapsedNs += await runPhase(this.operation, this.concurrency, durationMs, this.measured);
+  }
+
+  result(): LoadResult {
+    return {
+      ...summarize(this.measured.recorder, this.warmFailures + this.measured.failures, this.elapsedNs),
+      failureSamples: this.measured.failureSamples,
+    };
+  }
 }

@@ -1,11 +1,11 @@
 /**
  * Suite `lookup`: a primary-key lookup on a 10,000-row table at 1 and 64
  * requests in flight, for in-process pg (unnamed / prepared) and the worker
- * (default prepared / preparedStatements: false), one cell after another on
- * the same server. Returns the number of failed requests.
+ * (default prepared / preparedStatements: false), on the same server, the
+ * contenders taking turns in rounds. Returns the number of failed requests.
  */
 import { createLookupFixture } from './bench-server';
-import { runLoad } from './load-loop';
+import { CellMeasure } from './load-loop';
 import { lookupContenders } from './lookup-contenders';
 import { formatLookupReport, type Cell } from './lookup-report';
 import type { SuiteContext } from './suite';
@@ -17,21 +17,24 @@ export async function lookupSuite(ctx: SuiteContext): Promise<number> {
   console.log(`\n== Suite lookup: SELECT … FROM bench_users WHERE id = $1 ==`);
   await createLookupFixture(server);
   console.log(
-    `  bench_users: 10,000 rows; ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured per cell, ` +
-      `in flight ${CONCURRENCIES.join(' / ')}`,
+    `  bench_users: 10,000 rows; ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured per cell ` +
+      `in ${settings.rounds} interleaved rounds, in flight ${CONCURRENCIES.join(' / ')}`,
   );
 
   const contenders = lookupContenders(plugins, server);
   const cells: Cell[] = [];
   try {
-    // Concurrency outermost: the cells compared with each other run next to each other in time.
+    // Concurrency outermost, and within it the contenders take turns round by round: the cells
+    // compared with each other run next to each other in time.
     for (const concurrency of CONCURRENCIES) {
-      for (const contender of contenders) {
-        const result = await runLoad(contender.operation, {
-          concurrency,
-          warmupMs: settings.warmupSeconds * 1000,
-          durationMs: settings.seconds * 1000,
-        });
+      const measures = contenders.map((contender) => ({ contender, measure: new CellMeasure(contender.operation, concurrency) }));
+      for (let round = 0; round < settings.rounds; round++) {
+        for (const { measure } of measures) {
+          await measure.round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
+        }
+      }
+      for (const { contender, measure } of measures) {
+        const result = measure.result();
         cells.push({ contender, concurrency, result });
         const failed = result.failures > 0 ? `, ${result.failures} FAILED` : '';
         console.log(`  measured ${contender.label} @${concurrency}: ${Math.round(result.throughput)} req/s${failed}`);

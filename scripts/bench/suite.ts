@@ -11,6 +11,8 @@ export interface BenchSettings {
   seconds: number;
   /** Unmeasured warm-up seconds per cell (env BENCH_WARMUP_SECONDS, default 1). */
   warmupSeconds: number;
+  /** Rounds a cell's time is split into, the contenders taking turns (env BENCH_ROUNDS, default 5). */
+  rounds: number;
 }
 
 export interface SuiteContext {

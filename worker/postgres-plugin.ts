@@ -1,6 +1,4 @@
-import { CONFIG_DEFAULTS } from '../shared/config-defaults';
-import { configFingerprint } from '../shared/config-fingerprint';
-import { normalizeConfig, pluginConfigSchema, type NormalizedConfig, type PluginConfig } from '../shared/config-schema';
+import type { NormalizedConfig } from '../shared/config-schema';
 import { statementParamsSchema, type StatementParams } from '../shared/operation-params';
 import type { ConnectionStats, ExecuteResult, QueryResult } from '../shared/results';
 import { parseOrThrow } from '../shared/validation';
@@ -8,14 +6,11 @@ import { PluginError } from '../shared/plugin-error';
 import { PluginErrorCode } from '../shared/error-codes';
 import { TransactionErrors } from '../shared/errors';
 import { fromAbortSignal, type Cancellation } from './cancellation';
-import { ConnectionSource, type StateListener } from './connection-source';
-import { createLogger, type Logger } from './logger';
-import { endpointOf, secretsOf } from './pool-factory';
-import { StatementLanes } from './statement-lanes';
-import { StatementRunner } from './statement-runner';
-import { toPluginError, type ErrorContext } from './error-mapping';
+import { toPluginError } from './error-mapping';
 import type pg from 'pg';
-import { TransactionStore } from './transaction-store';
+import { createState, type PluginContext, type PluginState } from './plugin-state';
+import { firstRow, firstValue, toExecuteResult } from './result-shapes';
+import type { TransactionStore } from './transaction-store';
 import * as crud from './crud/crud-service';
 import { batchInsert } from './batch/batch-insert';
 import { batchInsertParamsSchema, type BatchInsertParams, type BatchInsertResult } from '../shared/batch-params';
@@ -47,15 +42,6 @@ import {
   type BeginTransactionParams,
   type TransactionParams,
 } from '../shared/transaction-params';
-
-/** What the plugin is created with: its configuration and, optionally, a logger. */
-export interface PluginContext {
-  config: PluginConfig;
-  /** A pino logger; by default one on stderr at `config.logging.level`. */
-  logger?: Logger;
-  /** Told when connectivity changes: `connected`, `reconnecting` (with attempt), `failed`. */
-  onStateChange?: StateListener;
-}
 
 /** A statement as the in-process API takes it: SQL text, or the params object of the wire. */
 export type StatementInput = string | (StatementParams & { signal?: AbortSignal });
@@ -398,56 +384,13 @@ export class PostgresPlugin {
   }
 }
 
+export type { PluginContext } from './plugin-state';
+
 /** Creates and initialises a plugin in one step. */
 export async function initialize(context: PluginContext): Promise<PostgresPlugin> {
   const plugin = new PostgresPlugin(context);
   await plugin.initialize();
   return plugin;
-}
-
-interface PluginState {
-  config: NormalizedConfig;
-  errorContext: Omit<ErrorContext, 'phase'>;
-  fingerprint: string;
-  source: ConnectionSource;
-  runner: StatementRunner;
-  /** Present when `options.pipelining` is on. */
-  lanes: StatementLanes | undefined;
-  transactions: TransactionStore;
-}
-
-function createState(context: PluginContext, alone: (p: StatementParams, cancellation: Cancellation | undefined) => Promise<QueryResult>): PluginState {
-  const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
-  const logger = context.logger ?? createLogger(config.logging.level);
-  const endpoint = endpointOf(config);
-  const errorContext = { ...endpoint, secrets: secretsOf(config) };
-  const source = new ConnectionSource(config, logger, errorContext, context.onStateChange);
-  const runner = new StatementRunner(config, logger, errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
-  return {
-    config,
-    errorContext,
-    fingerprint: configFingerprint(config),
-    source,
-    runner,
-    lanes: config.options.pipelining ? new StatementLanes(source, runner, logger, config.pool.max, config.options.queryTimeout, alone) : undefined,
-    transactions: new TransactionStore(source, runner, config.options.transactionIdleTimeout, errorContext, logger),
-  };
-}
-
-export function firstRow<Row>(result: QueryResult<Row>): Row | null {
-  return result.rows.length > 0 ? result.rows[0]! : null;
-}
-
-export function firstValue(result: QueryResult<unknown>): unknown {
-  const row = result.rows[0];
-  if (row === undefined) return null;
-  if (Array.isArray(row)) return row.length > 0 ? (row[0] ?? null) : null;
-  const first = result.fields[0];
-  return first ? ((row as Record<string, unknown>)[first.name] ?? null) : null;
-}
-
-export function toExecuteResult(result: QueryResult<unknown>): ExecuteResult {
-  return { rowCount: result.rowCount, command: result.command };
 }
 
 function round(ms: number): number {

@@ -6,7 +6,7 @@ import { RpcErrorCode } from '../shared/error-codes';
 import { isOperationName, OPERATION_NAMES } from '../shared/operation-params';
 import { PluginError } from '../shared/plugin-error';
 import { executeParamsSchema, initializeParamsSchema, Method, PLUGIN_NAME, PROTOCOL_VERSION, type InitializeResult } from '../shared/protocol';
-import { FRAMINGS, type Framing } from '../shared/transport/framing';
+import { DEFAULT_MAX_MESSAGE_BYTES, FRAMINGS, type Framing } from '../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../shared/transport/message-reader';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import { parseOrThrow } from '../shared/validation';
@@ -55,6 +55,7 @@ export class RpcServer {
 
   constructor(private readonly options: RpcServerOptions) {
     const { logger } = options;
+    this.offloadBudget = 2 * (options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     this.writer = new FramedMessageWriter(options.output, options.framing);
     this.registry = new InstanceRegistry(logger, (params) => {
       void this.writer.write({ jsonrpc: '2.0', method: Method.instanceState, params } as Message);
@@ -96,6 +97,11 @@ export class RpcServer {
   listen(): void {
     this.connection.listen();
   }
+
+  /** Bytes of large frames handed to a thread and not decoded yet. */
+  private offloadedBytes = 0;
+  /** At most this many bytes wait for a thread (two frames of the largest size); past it frames are parsed here. */
+  private readonly offloadBudget: number;
 
   /** In-flight fast-path requests by id, for `$/cancelRequest`. */
   private readonly inflight = new Map<string | number, CancellationFlag>();
@@ -163,8 +169,14 @@ export class RpcServer {
     // Without the operation's name in its bytes, the frame is no batchInsert (or names it with
     // escapes, as JSON allows): the event loop parses it, as it parses every smaller frame.
     if (body.indexOf(BATCH_INSERT_MARK) === -1) return false;
+    // Past the budget of bytes waiting for a thread, frames are parsed here again: that stops
+    // the reading of stdin meanwhile, so a host can't queue up memory without bound.
+    if (this.offloadedBytes + body.length > this.offloadBudget && this.offloadedBytes > 0) return false;
     const bytes = new Uint8Array(body); // a copy: the body is a view into the reader's buffer
-    this.order.frame(decodeFrameOnThread(bytes), (outcome) => {
+    this.offloadedBytes += bytes.byteLength;
+    const decoding = decodeFrameOnThread(bytes);
+    void decoding.catch(() => undefined).finally(() => (this.offloadedBytes -= bytes.byteLength));
+    this.order.frame(decoding, (outcome) => {
       const decoded = 'value' in outcome ? outcome.value : null;
       if (decoded === null) {
         this.options.logger.debug({ bytes: bytes.byteLength }, 'large frame is not a batchInsert: parsed on the event loop');

@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase('large_frames');
-  for (const table of ['on_thread', 'on_loop', 'ordered', 'cancelled', 'refused']) {
+  for (const table of ['on_thread', 'on_loop', 'ordered', 'cancelled', 'refused', 'budget']) {
     await db.admin.query(`CREATE TABLE ${table} (id int PRIMARY KEY, label text NOT NULL, amount numeric(12,2), doc jsonb, tags int[], note text DEFAULT 'default')`);
   }
 });
@@ -170,6 +170,29 @@ test('a large batch frame before initialize gets -32002', async () => {
     const answer = worker.waitFor((m) => m.id === 1, 60_000);
     worker.sendRaw(framed(batchFrame(1, 'refused', records())));
     expect((await answer).error.code).toBe(-32002);
+  } finally {
+    await worker.close();
+  }
+}, 90_000);
+
+test('frames waiting for a thread are bounded (two of the largest size); past that they are parsed on the event loop', async () => {
+  // With 400 KB frames at most, 800 KB may wait for the thread: of six ~300 KB frames sent in one
+  // write, some go to the thread and the rest are parsed on the event loop; all are stored.
+  const worker = new RawWorker({ POSTGRES_PLUGIN_LOG_LEVEL: 'debug' }, ['--max-message-bytes', String(400 * 1024)]);
+  try {
+    await worker.initialize();
+    const per = 2_000;
+    const frames = Array.from({ length: 6 }, (_, k) =>
+      batchFrame(30 + k, 'budget', records().slice(k * per, (k + 1) * per)),
+    );
+    for (const f of frames) expect(Buffer.byteLength(f)).toBeGreaterThan(256 * 1024);
+    const answers = Promise.all(frames.map((_, k) => worker.waitFor((m) => m.id === 30 + k, 60_000)));
+    worker.sendRaw(frames.map(framed).join(''));
+    for (const answer of await answers) expect(answer.result).toMatchObject({ inserted: per });
+    const onThread = worker.stderr.split('batchInsert frame decoded on a thread').length - 1;
+    expect(onThread).toBeGreaterThanOrEqual(1);
+    expect(onThread).toBeLessThan(6);
+    expect((await db.admin.query('SELECT count(*)::int AS n FROM budget')).rows[0].n).toBe(6 * per);
   } finally {
     await worker.close();
   }

@@ -12,6 +12,7 @@ import { FramedMessageWriter } from '../shared/transport/message-writer';
 import { parseOrThrow } from '../shared/validation';
 import { batchInsertDecoded } from './batch/batch-insert';
 import { closeEncodingPool, decodeFrameOnThread, FRAME_OFFLOAD_BYTES, offloadsFrames } from './batch/encoding-pool';
+import { FrameOffload } from './frame-offload';
 import type { DecodedBatchFrame } from './batch/frame-decoding';
 import { FrameOrder } from './frame-order';
 import { faultHooksEnabled, probeSandbox, runFault } from './fault-hooks';
@@ -30,9 +31,6 @@ export interface RpcServerOptions {
   /** Called once the server is done; the process exits with `code`. */
   onExit: (code: number) => void;
 }
-
-/** What a batchInsert frame contains: a cheap test before a frame is handed to a thread. */
-const BATCH_INSERT_MARK = Buffer.from('"batchInsert"');
 
 /** Longest a shutdown may take before the process exits anyway (DESIGN §2: within 2 s). */
 const SHUTDOWN_BOUND_MS = 1_000;
@@ -55,7 +53,6 @@ export class RpcServer {
 
   constructor(private readonly options: RpcServerOptions) {
     const { logger } = options;
-    this.offloadBudget = 2 * (options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     this.writer = new FramedMessageWriter(options.output, options.framing);
     this.registry = new InstanceRegistry(logger, (params) => {
       void this.writer.write({ jsonrpc: '2.0', method: Method.instanceState, params } as Message);
@@ -66,10 +63,18 @@ export class RpcServer {
         if (!this.fastPath(message)) this.reader.forward(message);
       },
     );
+    // At most two frames of the largest size wait for the thread.
+    const offload = new FrameOffload(
+      2 * (options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
+      this.order,
+      logger,
+      (frame, bytes) => this.start(frame.id, (flag) => this.executeDecoded(frame, bytes, flag)),
+      (body) => this.reader.parseBody(body),
+    );
     const reader = new FramedMessageReader(options.input, {
       framing: options.framing,
       intercept: (message) => this.order.holds(message) || this.fastPath(message),
-      ...(offloadsFrames ? { offload: { minBytes: FRAME_OFFLOAD_BYTES, take: (body: Buffer) => this.offload(body) } } : {}),
+      ...(offloadsFrames ? { offload: { minBytes: FRAME_OFFLOAD_BYTES, take: (body: Buffer) => offload.take(body) } } : {}),
       ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
       onInvalidMessage: (invalid) => {
         logger.warn({ code: invalid.code, id: invalid.id }, invalid.message);
@@ -98,10 +103,6 @@ export class RpcServer {
     this.connection.listen();
   }
 
-  /** Bytes of large frames handed to a thread and not decoded yet. */
-  private offloadedBytes = 0;
-  /** At most this many bytes wait for a thread (two frames of the largest size); past it frames are parsed here. */
-  private readonly offloadBudget: number;
 
   /** In-flight fast-path requests by id, for `$/cancelRequest`. */
   private readonly inflight = new Map<string | number, CancellationFlag>();
@@ -158,35 +159,6 @@ export class RpcServer {
       (result) => this.reply(id, result === undefined ? null : result, undefined),
       (error: ResponseError<unknown>) => this.reply(id, undefined, error),
     );
-  }
-
-  /**
-   * A large frame: decoded on a thread (a batchInsert comes back as its
-   * envelope and COPY bytes; anything else is parsed here after all), and
-   * handled in its turn (see FrameOrder).
-   */
-  private offload(body: Buffer): boolean {
-    // Without the operation's name in its bytes, the frame is no batchInsert (or names it with
-    // escapes, as JSON allows): the event loop parses it, as it parses every smaller frame.
-    if (body.indexOf(BATCH_INSERT_MARK) === -1) return false;
-    // Past the budget of bytes waiting for a thread, frames are parsed here again: that stops
-    // the reading of stdin meanwhile, so a host can't queue up memory without bound.
-    if (this.offloadedBytes + body.length > this.offloadBudget && this.offloadedBytes > 0) return false;
-    const bytes = new Uint8Array(body); // a copy: the body is a view into the reader's buffer
-    this.offloadedBytes += bytes.byteLength;
-    const decoding = decodeFrameOnThread(bytes);
-    void decoding.catch(() => undefined).finally(() => (this.offloadedBytes -= bytes.byteLength));
-    this.order.frame(decoding, (outcome) => {
-      const decoded = 'value' in outcome ? outcome.value : null;
-      if (decoded === null) {
-        this.options.logger.debug({ bytes: bytes.byteLength }, 'large frame is not a batchInsert: parsed on the event loop');
-        this.reader.parseBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        return;
-      }
-      this.options.logger.debug({ bytes: bytes.byteLength, records: decoded.records }, 'batchInsert frame decoded on a thread');
-      this.start(decoded.id, (flag) => this.executeDecoded(decoded, bytes, flag));
-    });
-    return true;
   }
 
   /** Whether a message may be handled before large frames that arrived earlier are decoded. */

@@ -16,7 +16,7 @@ export function withoutLeadingNoise(sql: string): string {
 }
 
 /** First keywords of statements whose effect outlives the statement and its transaction. */
-const SESSION_STATEMENT = /^(?:set\b(?!\s+(?:local|transaction|constraints)\b)|reset|discard|listen|prepare|declare|load|create\s+(?:(?:global|local)\s+)?temp(?:orary)?\b|create\s+(?:unlogged\s+)?sequence\s+pg_temp\.)/i;
+const SESSION_STATEMENT = /^(?:set\b(?!\s+(?:local|transaction|constraints)\b)|reset|discard|deallocate|listen|prepare|declare|load|create\s+(?:(?:global|local)\s+)?temp(?:orary)?\b|create\s+(?:unlogged\s+)?sequence\s+pg_temp\.)/i;
 /** What changes session state from inside any statement: functions, and `SELECT … INTO TEMP`. */
 const SESSION_FUNCTION = /\b(?:(?:set_config|pg_(?:try_)?advisory_lock(?:_shared)?)\s*\(|into\s+(?:(?:global|local)\s+)?temp(?:orary)?\s)/i;
 

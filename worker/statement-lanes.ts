@@ -166,6 +166,12 @@ export class StatementLanes {
         again = true;
         return await this.alone(p, cancellation);
       }
+      if ((error as { code?: string }).code === '26000') {
+        // The statement before this one on the lane failed to prepare the name both use; this one
+        // was sent without a Parse of its own. Alone, it prepares and gives its own answer.
+        again = true;
+        return await this.alone(p, cancellation);
+      }
       if ((error as { code?: string }).code === '0A000') {
         // A plan gone stale after DDL fails every statement of that name on this session: run this
         // one alone (which prepares it again) and let the session go once its statements are answered.

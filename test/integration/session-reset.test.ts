@@ -82,3 +82,9 @@ test('a transaction left open outside a handle is rolled back before the answer,
   expect((await db.admin.query('SELECT count(*)::int AS n FROM t WHERE id = 99')).rows[0].n).toBe(0);
   expect(await pid()).toBe(session);
 });
+
+test('DEALLOCATE ALL by a caller does not break the prepared statements the plugin uses next', async () => {
+  expect(await plugin.queryValue('SELECT $1::int + 1', [1])).toBe(2);
+  await plugin.execute('DEALLOCATE ALL');
+  expect(await plugin.queryValue('SELECT $1::int + 1', [2])).toBe(3);
+});

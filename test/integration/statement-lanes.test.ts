@@ -130,3 +130,18 @@ test('a cancel that lands on the next statement of the lane never fails it: that
     await plugin.disconnect();
   }
 });
+
+test('statements sharing a name on a lane each get their own error when preparing it fails', async () => {
+  const plugin = new PostgresPlugin({ config: { ...db.config, max: 4 } });
+  try {
+    const holder = plugin.query('SELECT pg_sleep(0.5)'); // so the others go on lanes
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => plugin.query('SELECT * FROM missing_table WHERE id = $1', [i])));
+    for (const o of outcomes) expect(o).toMatchObject({ status: 'rejected', reason: { code: 'POSTGRES_QUERY_FAILED', details: { sqlState: '42P01' } } });
+    await holder;
+    // Once the table exists, the same statement works.
+    await db.admin.query('CREATE TABLE missing_table (id int)');
+    expect((await plugin.query('SELECT * FROM missing_table WHERE id = $1', [1])).rowCount).toBe(0);
+  } finally {
+    await plugin.disconnect();
+  }
+});

@@ -20,22 +20,32 @@ const SESSION_STATEMENT = /^(?:set\b(?!\s+(?:local|transaction|constraints)\b)|r
 /** What changes session state from inside any statement: functions, and `SELECT … INTO TEMP`. */
 const SESSION_FUNCTION = /\b(?:(?:set_config|pg_(?:try_)?advisory_lock(?:_shared)?)\s*\(|into\s+(?:(?:global|local)\s+)?temp(?:orary)?\s)/i;
 
-/** Whether `sql` may leave state in the session (multi-statement scripts always may). */
-export function changesSession(sql: string, multiStatement = false): boolean {
-  if (multiStatement) return true;
-  const start = withoutLeadingNoise(sql);
-  return SESSION_STATEMENT.test(start) || SESSION_FUNCTION.test(sql);
+interface TextKind {
+  /** May leave state in its session. */
+  changesSession: boolean;
+  /** Only reads or writes rows and leaves its session as it was: may share a pipelined connection. */
+  independent: boolean;
 }
 
-/** Remembers, per SQL text, whether it only reads or writes rows and leaves its session as it was. */
-export class RowStatementTexts {
-  private readonly decisions = new Map<string, boolean>();
+/** What each SQL text is, read once: every statement asks, so the instance's usual texts are remembered. */
+const kinds = new Map<string, TextKind>();
 
-  isIndependent(sql: string): boolean {
-    const known = this.decisions.get(sql);
-    if (known !== undefined) return known;
-    const decision = ROW_STATEMENT.test(withoutLeadingNoise(sql)) && !changesSession(sql);
-    if (this.decisions.size < DECISIONS_KEPT) this.decisions.set(sql, decision);
-    return decision;
-  }
+function kindOf(sql: string): TextKind {
+  const known = kinds.get(sql);
+  if (known) return known;
+  const start = withoutLeadingNoise(sql);
+  const changes = SESSION_STATEMENT.test(start) || SESSION_FUNCTION.test(sql);
+  const kind = { changesSession: changes, independent: !changes && ROW_STATEMENT.test(start) };
+  if (kinds.size < DECISIONS_KEPT) kinds.set(sql, kind);
+  return kind;
+}
+
+/** Whether `sql` may leave state in the session (multi-statement scripts always may). */
+export function changesSession(sql: string, multiStatement = false): boolean {
+  return multiStatement || kindOf(sql).changesSession;
+}
+
+/** Whether `sql` only reads or writes rows and leaves its session as it was. */
+export function isIndependentRowStatement(sql: string): boolean {
+  return kindOf(sql).independent;
 }

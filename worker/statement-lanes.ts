@@ -7,7 +7,7 @@ import type { Cancellation } from './cancellation';
 import type { ConnectionSource } from './connection-source';
 import type { Logger } from './logger';
 import { cancelBackend } from './statement-canceller';
-import { RowStatementTexts } from './statement-kinds';
+import { isIndependentRowStatement } from './statement-kinds';
 import { shape, type StatementRunner } from './statement-runner';
 
 /**
@@ -71,7 +71,6 @@ interface Lane {
 
 export class StatementLanes {
   private readonly lanes: Lane[] = [];
-  private readonly texts = new RowStatementTexts();
   private readonly maxLanes: number;
   /** Statements this object accepted that are in flight, on a lane or alone. */
   private running = 0;
@@ -90,7 +89,7 @@ export class StatementLanes {
 
   /** Whether `p` may share a lane (row statements only, nothing that changes the session, no timeout of its own). `p` is outside any transaction handle. */
   accepts(p: StatementParams): boolean {
-    return p.timeout === undefined && !p.multiStatement && this.texts.isIndependent(p.sql);
+    return p.timeout === undefined && !p.multiStatement && isIndependentRowStatement(p.sql);
   }
 
   /**
@@ -160,22 +159,7 @@ export class StatementLanes {
     } catch (error) {
       failed = true;
       const cancelled = entry?.cancelled ?? false;
-      if (!cancelled && this.spilledCancel(lane, error)) {
-        // Our cancel for the statement before this one landed on this one, which was rolled back.
-        this.logger.debug('a cancel meant for the statement before this one landed on it: run again alone');
-        again = true;
-        return await this.alone(p, cancellation);
-      }
-      if ((error as { code?: string }).code === '26000') {
-        // The statement before this one on the lane failed to prepare the name both use; this one
-        // was sent without a Parse of its own. Alone, it prepares and gives its own answer.
-        again = true;
-        return await this.alone(p, cancellation);
-      }
-      if ((error as { code?: string }).code === '0A000') {
-        // A plan gone stale after DDL fails every statement of that name on this session: run this
-        // one alone (which prepares it again) and let the session go once its statements are answered.
-        this.retire(lane, new Error('a prepared plan went stale on this session'));
+      if (this.runsAgainAlone(lane, error, cancelled)) {
         again = true;
         return await this.alone(p, cancellation);
       }
@@ -262,7 +246,8 @@ export class StatementLanes {
     const at = lane.entries.indexOf(entry);
     if (at !== -1) lane.entries.splice(at, 1);
     const client = lane.client;
-    if (client && lane.broken === undefined && client.getTransactionStatus() !== 'I' && client.getTransactionStatus() !== null) {
+    const status = client?.getTransactionStatus();
+    if (lane.broken === undefined && (status === 'T' || status === 'E')) {
       // Nothing that opens a transaction is pipelined; should one slip through, its session must go.
       this.retire(lane, new Error('a pipelined session was left inside a transaction'));
     }
@@ -290,9 +275,26 @@ export class StatementLanes {
     });
   }
 
-  /** Whether `error` is a cancel meant for the statement before this one on the lane. */
-  private spilledCancel(lane: Lane, error: unknown): boolean {
-    return (error as { code?: string }).code === '57014' && USER_CANCEL.test((error as Error).message) && Date.now() - lane.lastCancelAt < CANCEL_SPILL_MS;
+  /**
+   * Whether a statement that failed on `lane` with `error` failed because of
+   * what shares the lane, not by itself; alone it gives its own answer.
+   */
+  private runsAgainAlone(lane: Lane, error: unknown, cancelled: boolean): boolean {
+    const code = (error as { code?: string }).code;
+    if (code === '57014' && !cancelled && USER_CANCEL.test((error as Error).message) && Date.now() - lane.lastCancelAt < CANCEL_SPILL_MS) {
+      // Our cancel for the statement before this one landed on this one, which was rolled back.
+      this.logger.debug('a cancel meant for the statement before this one landed on it: run again alone');
+      return true;
+    }
+    // The statement before it failed to prepare the name both use; this one was sent without a Parse.
+    if (code === '26000') return true;
+    if (code === '0A000') {
+      // A plan gone stale after DDL fails every statement of that name on this session: the session
+      // goes once its statements are answered; alone, the statement prepares again.
+      this.retire(lane, new Error('a prepared plan went stale on this session'));
+      return true;
+    }
+    return false;
   }
 
   /** The lane takes no new statements, and its session is closed once drained. */

@@ -5,9 +5,9 @@
  * `--max-message-bytes N`. Env: `POSTGRES_PLUGIN_LOG_LEVEL`.
  */
 import { isFraming, type Framing } from '../shared/transport/framing';
-import { maybeDieAtStart } from './fault-hooks';
-import { createLogger, type LogLevel } from './logger';
-import { RpcServer } from './rpc-server';
+import { maybeDieAtStart } from './runtime/fault-hooks';
+import { createLogger, type LogLevel } from './runtime/logger';
+import { RpcServer } from './rpc/rpc-server';
 
 // stdout carries protocol frames only: anything a library prints goes to stderr instead.
 console.log = console.error;

@@ -5,12 +5,12 @@ import { parseOrThrow } from '../shared/validation';
 import { PluginError } from '../shared/plugin-error';
 import { PluginErrorCode } from '../shared/error-codes';
 import { TransactionErrors } from '../shared/errors';
-import { fromAbortSignal, type Cancellation } from './cancellation';
-import { toPluginError } from './error-mapping';
+import { fromAbortSignal, type Cancellation } from './statements/cancellation';
+import { toPluginError } from './connection/error-mapping';
 import type pg from 'pg';
-import { createState, type PluginContext, type PluginState } from './plugin-state';
-import { firstRow, firstValue, toExecuteResult } from './result-shapes';
-import type { TransactionStore } from './transaction-store';
+import { createState, type PluginContext, type PluginState } from './instance/instance';
+import { firstRow, firstValue, toExecuteResult } from './statements/result-shapes';
+import type { TransactionStore } from './transactions/transaction-store';
 import * as crud from './crud/crud-service';
 import { batchInsert } from './batch/batch-insert';
 import { batchInsertParamsSchema, type BatchInsertParams, type BatchInsertResult } from '../shared/batch-params';
@@ -23,7 +23,7 @@ import {
   updateParamsSchema,
   type FindParams,
 } from '../shared/crud-params';
-import { runBatchTransaction, type BatchResult } from './batch-transaction';
+import { runBatchTransaction, type BatchResult } from './transactions/transaction-operation';
 import * as schemaService from './schema/schema-service';
 import {
   alterTableParamsSchema,
@@ -384,7 +384,7 @@ export class PostgresPlugin {
   }
 }
 
-export type { PluginContext } from './plugin-state';
+export type { PluginContext } from './instance/instance';
 
 /** Creates and initialises a plugin in one step. */
 export async function initialize(context: PluginContext): Promise<PostgresPlugin> {

@@ -1,7 +1,7 @@
 import type { Message } from 'vscode-jsonrpc/node';
 import { decodeBatchFrame } from '../../worker/batch/frame-decoding';
 import { COPY_CHUNK_ROWS } from '../../worker/batch/row-encoding';
-import { FrameOrder } from '../../worker/frame-order';
+import { FrameOrder } from '../../worker/rpc/frame-order';
 
 const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const execute = (params: Record<string, unknown>, operation = 'batchInsert') => ({ jsonrpc: '2.0', id: 7, method: 'execute', params: { instanceId: 'a:b', operation, params } });

@@ -1,4 +1,4 @@
-import { changesSession, isIndependentRowStatement } from '../../worker/statement-kinds';
+import { changesSession, isIndependentRowStatement } from '../../worker/sql/statement-kinds';
 
 test.each([
   'SET statement_timeout = 1',

@@ -1,4 +1,4 @@
-import { timestampToIso, jsonSafeTypes } from '../../worker/value-encoding';
+import { timestampToIso, jsonSafeTypes } from '../../worker/connection/type-parsers';
 
 test.each([
   ['2024-01-02 03:04:05+00', '2024-01-02T03:04:05+00:00'],

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { Errors } from '../../shared/errors';
-import type { Cancellation } from '../cancellation';
-import { cancelBackend } from '../statement-canceller';
+import type { Cancellation } from '../statements/cancellation';
+import { cancelBackend } from '../connection/cancel-request';
 
 /**
  * The `timeout` and host cancellation of a whole batchInsert, which runs

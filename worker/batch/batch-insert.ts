@@ -3,7 +3,7 @@ import type { BatchInsertParams, BatchInsertResult } from '../../shared/batch-pa
 import { PluginErrorCode } from '../../shared/error-codes';
 import { PluginError } from '../../shared/plugin-error';
 import { invalidParams } from '../../shared/validation';
-import type { Cancellation } from '../cancellation';
+import type { Cancellation } from '../statements/cancellation';
 import type { PostgresPlugin } from '../postgres-plugin';
 import { BatchGuard } from './batch-guard';
 import { planGroup, type GroupPlan } from './batch-statements';

@@ -1,6 +1,6 @@
 import type { CountParams, DeleteParams, FindOneParams, FindParams, InsertParams, UpdateParams } from '../../shared/crud-params';
 import type { QueryResult } from '../../shared/results';
-import type { Cancellation } from '../cancellation';
+import type { Cancellation } from '../statements/cancellation';
 import type { PostgresPlugin } from '../postgres-plugin';
 import { countStatement, deleteStatement, findStatement, insertStatement, updateStatement, type Statement } from './crud-statements';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Cancellation } from '../cancellation';
+import type { Cancellation } from '../statements/cancellation';
 import type { PostgresPlugin } from '../postgres-plugin';
 
 /** What an operation runs against. */

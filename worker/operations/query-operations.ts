@@ -1,5 +1,5 @@
 import { operationParamsSchemas as schemas } from '../../shared/operation-params';
-import { firstRow, firstValue, toExecuteResult } from '../result-shapes';
+import { firstRow, firstValue, toExecuteResult } from '../statements/result-shapes';
 import { defineOperation } from './operation';
 
 /** query · queryOne · queryValue · execute (DESIGN §4). */

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
+import { LOG_REDACT_PATHS, REDACTED } from '../../shared/redaction';
 
 export type Logger = pino.Logger;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

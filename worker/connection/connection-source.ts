@@ -1,13 +1,13 @@
 import pg from 'pg';
-import type { NormalizedConfig } from '../shared/config-schema';
-import { PluginErrorCode } from '../shared/error-codes';
-import type { PluginError } from '../shared/plugin-error';
-import type { InstanceState } from '../shared/protocol';
+import type { NormalizedConfig } from '../../shared/config-schema';
+import { PluginErrorCode } from '../../shared/error-codes';
+import type { PluginError } from '../../shared/plugin-error';
+import type { InstanceState } from '../../shared/protocol';
 import { toPluginError, type ErrorContext } from './error-mapping';
-import type { Logger } from './logger';
-import { poolOptionsFor } from './pool-factory';
+import type { Logger } from '../runtime/logger';
+import { poolOptionsFor } from './pool-options';
 import { needsReset, resetSession } from './session-reset';
-import { cancelBackend, type CancelTarget } from './statement-canceller';
+import { cancelBackend, type CancelTarget } from './cancel-request';
 
 /** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
 export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;

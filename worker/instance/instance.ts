@@ -1,17 +1,17 @@
-import { CONFIG_DEFAULTS } from '../shared/config-defaults';
-import { configFingerprint } from '../shared/config-fingerprint';
-import { normalizeConfig, pluginConfigSchema, type NormalizedConfig, type PluginConfig } from '../shared/config-schema';
-import type { StatementParams } from '../shared/operation-params';
-import type { QueryResult } from '../shared/results';
-import { parseOrThrow } from '../shared/validation';
-import type { Cancellation } from './cancellation';
-import { ConnectionSource, type StateListener } from './connection-source';
-import type { ErrorContext } from './error-mapping';
-import { createLogger, type Logger } from './logger';
-import { endpointOf, secretsOf } from './pool-factory';
-import { StatementLanes } from './statement-lanes';
-import { StatementRunner } from './statement-runner';
-import { TransactionStore } from './transaction-store';
+import { CONFIG_DEFAULTS } from '../../shared/config-defaults';
+import { configFingerprint } from '../../shared/config-fingerprint';
+import { normalizeConfig, pluginConfigSchema, type NormalizedConfig, type PluginConfig } from '../../shared/config-schema';
+import type { StatementParams } from '../../shared/operation-params';
+import type { QueryResult } from '../../shared/results';
+import { parseOrThrow } from '../../shared/validation';
+import type { Cancellation } from '../statements/cancellation';
+import { ConnectionSource, type StateListener } from '../connection/connection-source';
+import type { ErrorContext } from '../connection/error-mapping';
+import { createLogger, type Logger } from '../runtime/logger';
+import { endpointOf, secretsOf } from '../connection/pool-options';
+import { StatementLanes } from '../statements/statement-lanes';
+import { StatementRunner } from '../statements/statement-runner';
+import { TransactionStore } from '../transactions/transaction-store';
 
 /** What the plugin is created with: its configuration and, optionally, a logger. */
 export interface PluginContext {

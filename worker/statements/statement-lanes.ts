@@ -1,13 +1,13 @@
 import pg from 'pg';
-import type { StatementParams } from '../shared/operation-params';
-import type { QueryResult } from '../shared/results';
-import { PluginErrorCode } from '../shared/error-codes';
-import { Errors } from '../shared/errors';
+import type { StatementParams } from '../../shared/operation-params';
+import type { QueryResult } from '../../shared/results';
+import { PluginErrorCode } from '../../shared/error-codes';
+import { Errors } from '../../shared/errors';
 import type { Cancellation } from './cancellation';
-import type { ConnectionSource } from './connection-source';
-import type { Logger } from './logger';
-import { cancelBackend } from './statement-canceller';
-import { isIndependentRowStatement } from './statement-kinds';
+import type { ConnectionSource } from '../connection/connection-source';
+import type { Logger } from '../runtime/logger';
+import { cancelBackend } from '../connection/cancel-request';
+import { isIndependentRowStatement } from '../sql/statement-kinds';
 import { shape, type StatementRunner } from './statement-runner';
 
 /**

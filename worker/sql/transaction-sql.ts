@@ -1,4 +1,4 @@
-import { ISOLATION_LEVELS, type TransactionMode } from '../shared/transaction-params';
+import { ISOLATION_LEVELS, type TransactionMode } from '../../shared/transaction-params';
 
 /**
  * `BEGIN` text for a validated mode. Only fixed keywords are emitted: the

@@ -1,16 +1,16 @@
 import type pg from 'pg';
-import type { NormalizedConfig } from '../shared/config-schema';
-import type { StatementParams } from '../shared/operation-params';
-import type { FieldInfo, QueryResult } from '../shared/results';
-import { Errors } from '../shared/errors';
-import type { PluginError } from '../shared/plugin-error';
+import type { NormalizedConfig } from '../../shared/config-schema';
+import type { StatementParams } from '../../shared/operation-params';
+import type { FieldInfo, QueryResult } from '../../shared/results';
+import { Errors } from '../../shared/errors';
+import type { PluginError } from '../../shared/plugin-error';
 import { type Cancellation } from './cancellation';
-import { toPluginError, type ErrorContext } from './error-mapping';
-import type { Logger } from './logger';
+import { toPluginError, type ErrorContext } from '../connection/error-mapping';
+import type { Logger } from '../runtime/logger';
 import { PreparedStatementCache } from './prepared-statement-cache';
 import { QueryStats } from './query-stats';
-import { noteStatement } from './session-reset';
-import { cancelBackend } from './statement-canceller';
+import { noteStatement } from '../connection/session-reset';
+import { cancelBackend } from '../connection/cancel-request';
 
 /** SQLSTATE 0A000 with this message: a prepared plan went stale after DDL; re-preparing is safe. */
 const STALE_PLAN = /cached plan must not change result type/;

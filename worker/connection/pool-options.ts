@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { NormalizedConfig } from '../shared/config-schema';
-import { jsonSafeTypes } from './value-encoding';
+import type { NormalizedConfig } from '../../shared/config-schema';
+import { jsonSafeTypes } from './type-parsers';
 
 /**
  * The `pg.Pool` options for a normalised config. Every pooled session starts

@@ -1,7 +1,7 @@
-import { decodeFrameOnThread } from './batch/encoding-pool';
-import type { DecodedBatchFrame } from './batch/frame-decoding';
+import { decodeFrameOnThread } from '../batch/encoding-pool';
+import type { DecodedBatchFrame } from '../batch/frame-decoding';
 import type { FrameOrder } from './frame-order';
-import type { Logger } from './logger';
+import type { Logger } from '../runtime/logger';
 
 /** What a batchInsert frame contains: a cheap test before a frame is handed to a thread. */
 const BATCH_INSERT_MARK = Buffer.from('"batchInsert"');

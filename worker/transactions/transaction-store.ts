@@ -1,17 +1,17 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { TransactionErrors, type TransactionReason } from '../shared/errors';
-import { PluginErrorCode } from '../shared/error-codes';
-import type { StatementParams } from '../shared/operation-params';
-import { PluginError } from '../shared/plugin-error';
-import type { QueryResult } from '../shared/results';
-import type { BeginTransactionParams } from '../shared/transaction-params';
-import type { Cancellation } from './cancellation';
-import type { ConnectionSource } from './connection-source';
-import { toPluginError, type ErrorContext } from './error-mapping';
-import type { Logger } from './logger';
-import type { StatementRunner } from './statement-runner';
-import { beginStatement, isTransactionControl, READ_ONLY_LOCK_IN } from './transaction-sql';
+import { TransactionErrors, type TransactionReason } from '../../shared/errors';
+import { PluginErrorCode } from '../../shared/error-codes';
+import type { StatementParams } from '../../shared/operation-params';
+import { PluginError } from '../../shared/plugin-error';
+import type { QueryResult } from '../../shared/results';
+import type { BeginTransactionParams } from '../../shared/transaction-params';
+import type { Cancellation } from '../statements/cancellation';
+import type { ConnectionSource } from '../connection/connection-source';
+import { toPluginError, type ErrorContext } from '../connection/error-mapping';
+import type { Logger } from '../runtime/logger';
+import type { StatementRunner } from '../statements/statement-runner';
+import { beginStatement, isTransactionControl, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
 import { TransactionStatusWatch } from './transaction-status';
 
 interface Handle {

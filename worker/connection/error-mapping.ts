@@ -1,7 +1,7 @@
 import { DatabaseError } from 'pg';
-import { Errors } from '../shared/errors';
-import { PluginError } from '../shared/plugin-error';
-import { scrubText } from '../shared/redaction';
+import { Errors } from '../../shared/errors';
+import { PluginError } from '../../shared/plugin-error';
+import { scrubText } from '../../shared/redaction';
 
 /** What the worker knew when an error happened; used to pick the code and the details. */
 export interface ErrorContext {

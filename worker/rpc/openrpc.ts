@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { executeParamsSchema, initializeParamsSchema, Method, PLUGIN_NAME } from '../shared/protocol';
-import { operationParamsSchemas } from '../shared/operation-params';
-import { pluginConfigSchema } from '../shared/config-schema';
+import { executeParamsSchema, initializeParamsSchema, Method, PLUGIN_NAME } from '../../shared/protocol';
+import { operationParamsSchemas } from '../../shared/operation-params';
+import { pluginConfigSchema } from '../../shared/config-schema';
 
 /**
  * The `rpc.discover` answer: an OpenRPC 1.x document whose schemas are

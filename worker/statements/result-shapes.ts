@@ -1,4 +1,4 @@
-import type { ExecuteResult, QueryResult } from '../shared/results';
+import type { ExecuteResult, QueryResult } from '../../shared/results';
 
 /** The first row, or `null` (queryOne). */
 export function firstRow<Row>(result: QueryResult<Row>): Row | null {

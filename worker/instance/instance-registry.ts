@@ -1,7 +1,7 @@
-import { Errors } from '../shared/errors';
-import type { InstanceStateParams } from '../shared/protocol';
-import type { Logger } from './logger';
-import { PostgresPlugin } from './postgres-plugin';
+import { Errors } from '../../shared/errors';
+import type { InstanceStateParams } from '../../shared/protocol';
+import type { Logger } from '../runtime/logger';
+import { PostgresPlugin } from '../postgres-plugin';
 
 interface Entry {
   plugin: PostgresPlugin;

@@ -1,12 +1,12 @@
 import type pg from 'pg';
-import { TransactionErrors } from '../shared/errors';
-import { PluginErrorCode } from '../shared/error-codes';
-import { PluginError } from '../shared/plugin-error';
-import type { TransactionParams } from '../shared/transaction-params';
-import type { Cancellation } from './cancellation';
-import { toPluginError, type ErrorContext } from './error-mapping';
-import type { StatementRunner } from './statement-runner';
-import { beginStatement, isTransactionControl, READ_ONLY_LOCK_IN } from './transaction-sql';
+import { TransactionErrors } from '../../shared/errors';
+import { PluginErrorCode } from '../../shared/error-codes';
+import { PluginError } from '../../shared/plugin-error';
+import type { TransactionParams } from '../../shared/transaction-params';
+import type { Cancellation } from '../statements/cancellation';
+import { toPluginError, type ErrorContext } from '../connection/error-mapping';
+import type { StatementRunner } from '../statements/statement-runner';
+import { beginStatement, isTransactionControl, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
 import { TransactionStatusWatch } from './transaction-status';
 
 export interface BatchResult {

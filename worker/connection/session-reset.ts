@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { changesSession } from './statement-kinds';
+import { changesSession } from '../sql/statement-kinds';
 
 /**
  * Session state a caller's SQL leaves behind in a pooled session (a `SET`, a

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { TableDescription } from '../../shared/schema-params';
 import { parseOrThrow } from '../../shared/validation';
+import { Instance } from '../../worker/instance/instance';
 import { operations } from '../../worker/operations';
 import { PostgresPlugin } from '../../worker/postgres-plugin';
 import { rejection } from '../support/rejection';
@@ -8,16 +9,20 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 
 let db: TestDatabase;
 let plugin: PostgresPlugin;
+/** The same database as the worker's operations table sees it. */
+let instance: Instance;
 
 beforeAll(async () => {
   db = await createTestDatabase('schema_ops');
   plugin = new PostgresPlugin({ config: { ...db.config, max: 2 } });
+  instance = new Instance({ config: { ...db.config, max: 2 } });
   await plugin.execute('CREATE TABLE sentinel (id int PRIMARY KEY, note text)');
   await plugin.execute("INSERT INTO sentinel VALUES (1, 'still here')");
 });
 
 afterAll(async () => {
   await plugin.disconnect();
+  await instance.closeConnections();
   await db.drop();
 });
 
@@ -263,7 +268,7 @@ describe('hostile names and types', () => {
   });
 
   test('through the worker operations table, errors name the wire path', async () => {
-    const ctx = { instanceId: 'test', plugin, cancellation: undefined };
+    const ctx = { instanceId: 'test', instance, cancellation: undefined };
     const wire = { table: 'wire.t', schema: { columns: [{ name: 'id', type: 'int' }, { name: 'x', type: 'text) ; --' }] } };
     expect(() => parseOrThrow(operations.createTable.schema, wire, 'params.params')).toThrow(/params\.params\.schema\.columns\[1\]\.type/);
     expect(() => parseOrThrow(operations.dropTable.schema, { table: 'a.b.c' }, 'params.params')).toThrow(/params\.params\.table/);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { Errors } from '../../shared/errors';
 import type { Cancellation } from '../statements/cancellation';
-import { cancelBackend } from '../connection/cancel-request';
+import { cancelRunningStatement } from '../connection/cancel-request';
 
 /**
  * The `timeout` and host cancellation of a whole batchInsert, which runs
@@ -53,8 +53,7 @@ export class BatchGuard {
 
   private stop(reason: 'timeout' | 'cancelled'): void {
     this.reason ??= reason;
-    const client = this.client as unknown as { processID: number | null; secretKey: number | null; host?: string; port?: number } | undefined;
-    if (client && !this.cancelSent) this.cancelSent = cancelBackend(client);
+    if (this.client && !this.cancelSent) this.cancelSent = cancelRunningStatement(this.client);
   }
 
   private error(): Error {

@@ -4,7 +4,8 @@ import { PluginErrorCode } from '../../shared/error-codes';
 import { PluginError } from '../../shared/plugin-error';
 import { invalidParams } from '../../shared/validation';
 import type { Cancellation } from '../statements/cancellation';
-import type { PostgresPlugin } from '../postgres-plugin';
+import type { Instance } from '../instance/instance';
+import { runExtended, submit } from '../connection/pg-internals';
 import { BatchGuard } from './batch-guard';
 import { planGroup, type GroupPlan } from './batch-statements';
 import { CopyIn } from './copy-in';
@@ -30,37 +31,37 @@ export interface BatchOptions {
  * no bind-parameter limit applies), all in one transaction, or inside the
  * caller's `transactionId` under a savepoint. `timeout` bounds the whole batch.
  */
-export async function batchInsert(plugin: PostgresPlugin, p: BatchInsertParams, options: BatchOptions = {}): Promise<BatchInsertResult> {
+export async function batchInsert(instance: Instance, p: BatchInsertParams, options: BatchOptions = {}): Promise<BatchInsertResult> {
   if (p.records.length === 0) return { inserted: 0, updated: 0, skipped: 0 };
-  return loadBatch(plugin, recordsSource(p, options.root ?? 'params'), options);
+  return loadBatch(instance, recordsSource(p, options.root ?? 'params'), options);
 }
 
 /** batchInsert of a frame a thread decoded and encoded (see frame-decoding). */
 export async function batchInsertDecoded(
-  plugin: PostgresPlugin,
+  instance: Instance,
   frame: DecodedBatchFrame,
   redecode: (arrayColumns: string[]) => Promise<DecodedBatchFrame>,
   options: BatchOptions = {},
 ): Promise<BatchInsertResult> {
   if (frame.records === 0) return { inserted: 0, updated: 0, skipped: 0 };
-  return loadBatch(plugin, decodedSource(frame, options.root ?? 'params', redecode), options);
+  return loadBatch(instance, decodedSource(frame, options.root ?? 'params', redecode), options);
 }
 
-async function loadBatch(plugin: PostgresPlugin, source: BatchSource, options: BatchOptions): Promise<BatchInsertResult> {
+async function loadBatch(instance: Instance, source: BatchSource, options: BatchOptions): Promise<BatchInsertResult> {
   const p = source.params;
   const guard = new BatchGuard(p.timeout, options.cancellation);
   const loader = new BatchLoader(source, options.root ?? 'params', guard, options.progress);
   // A timeout longer than the session's statement_timeout lifts it for this batch's statements.
-  const sessionTimeout = plugin.config.options.queryTimeout;
+  const sessionTimeout = instance.config.options.queryTimeout;
   const lift = p.timeout !== undefined && p.timeout > sessionTimeout ? Math.trunc(p.timeout) + 1_000 : undefined;
   try {
     if (p.transactionId === undefined) {
-      return await plugin.withTransaction(async (client) => {
+      return await instance.withTransaction(async (client) => {
         if (lift !== undefined) await client.query(`SET LOCAL statement_timeout = ${lift}`);
         return loader.run(client);
       });
     }
-    return await plugin.transactions.withClient(p.transactionId, async (client) => {
+    return await instance.transactions.withClient(p.transactionId, async (client) => {
       await client.query(`SAVEPOINT ${SAVEPOINT}`);
       try {
         if (lift !== undefined) await client.query(`SET LOCAL statement_timeout = ${lift}`);
@@ -127,7 +128,7 @@ class BatchLoader {
       if (plan.stage) await this.statement(client, plan.stage.create);
       this.guard.check();
       const copy = new CopyIn(plan.copy, source);
-      void client.query(copy as unknown as pg.QueryConfig);
+      submit(client, copy);
       const copied = await copy.done.catch((error: unknown) => Promise.reject(this.guard.map(error)));
       if (!plan.stage) {
         this.result.inserted += copied;
@@ -148,7 +149,7 @@ class BatchLoader {
   private async statement(client: pg.PoolClient, text: string): Promise<pg.QueryResult> {
     this.guard.check();
     try {
-      return await client.query({ text, queryMode: 'extended' } as pg.QueryConfig);
+      return await runExtended(client, text);
     } catch (error) {
       throw this.guard.map(error);
     }

@@ -29,7 +29,7 @@ interface CopyConnection {
  *
  * ```ts
  * const copy = new CopyIn('COPY t (a, b) FROM STDIN', '1\tx\n2\ty\n');
- * void client.query(copy as unknown as pg.QueryConfig);
+ * submit(client, copy); // connection/pg-internals
  * const rows = await copy.done; // 2
  * ```
  */

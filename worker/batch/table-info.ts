@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { TableRef } from '../../shared/schema-params';
+import { runExtended } from '../connection/pg-internals';
 import { qualifiedName } from '../schema/ddl-builder';
 import type { ColumnKind } from './row-encoding';
 
@@ -37,8 +38,7 @@ WHERE c.oid = $1::text::regclass`;
 
 /** Reads the table's columns, primary key and loadability on `client` (inside the batch's transaction). */
 export async function readTableInfo(client: pg.PoolClient, table: TableRef): Promise<TableInfo> {
-  const query: pg.QueryConfig & { queryMode: 'extended' } = { text: TABLE_INFO_SQL, values: [qualifiedName(table)], queryMode: 'extended' };
-  const row = (await client.query<{ copyable: boolean; columns: { name: string; array: boolean }[]; primary_key: string[] }>(query)).rows[0]!;
+  const row = (await runExtended<{ copyable: boolean; columns: { name: string; array: boolean }[]; primary_key: string[] }>(client, TABLE_INFO_SQL, [qualifiedName(table)])).rows[0]!;
   return {
     columns: new Map(row.columns.map((c) => [c.name, c.array ? 'array' : 'other'])),
     primaryKey: row.primary_key,

@@ -1,12 +1,6 @@
 import net from 'node:net';
-
-/** What is needed to address a backend with a CancelRequest. */
-export interface CancelTarget {
-  host?: string;
-  port?: number;
-  processID: number | null;
-  secretKey: number | null;
-}
+import type pg from 'pg';
+import { cancelTargetOf, type CancelTarget } from './pg-internals';
 
 const CANCEL_REQUEST_CODE = 80877102;
 const CANCEL_SOCKET_TIMEOUT_MS = 2_000;
@@ -39,4 +33,9 @@ export function cancelBackend(target: CancelTarget): Promise<void> {
     socket.once('close', done);
     socket.once('end', done);
   });
+}
+
+/** Cancels, on the server, whatever `client`'s session is running now (see {@link cancelBackend}). */
+export function cancelRunningStatement(client: pg.ClientBase): Promise<void> {
+  return cancelBackend(cancelTargetOf(client));
 }

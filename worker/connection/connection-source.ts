@@ -7,7 +7,7 @@ import { toPluginError, type ErrorContext } from './error-mapping';
 import type { Logger } from '../runtime/logger';
 import { poolOptionsFor } from './pool-options';
 import { needsReset, resetSession } from './session-reset';
-import { cancelBackend, type CancelTarget } from './cancel-request';
+import { cancelRunningStatement } from './cancel-request';
 
 /** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
 export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
@@ -24,6 +24,7 @@ export class ConnectionSource {
   private readonly active = new Set<pg.PoolClient>();
 
   private state: InstanceState | undefined;
+  private reachable = false;
 
   constructor(
     private readonly config: NormalizedConfig,
@@ -43,6 +44,19 @@ export class ConnectionSource {
   }
 
   /**
+   * Whether the server answered: true after a connection was checked out,
+   * false again once a statement lost its connection or the pool was ended.
+   */
+  get connected(): boolean {
+    return this.reachable && this.pool !== undefined;
+  }
+
+  /** A statement lost its connection: {@link connected} is false until the next checkout. */
+  connectionLost(): void {
+    this.reachable = false;
+  }
+
+  /**
    * Checks out a client, or rejects with a mapped connect-phase error. With
    * `options.autoReconnect`, a failed connection is retried every
    * `reconnectInterval` up to `maxReconnectAttempts` times, never past
@@ -54,6 +68,7 @@ export class ConnectionSource {
       try {
         const client = await this.current.connect();
         this.active.add(client);
+        this.reachable = true;
         if (this.state !== 'connected') this.setState('connected');
         return client;
       } catch (error) {
@@ -109,7 +124,7 @@ export class ConnectionSource {
 
   /** Cancels, on the server, whatever the checked-out clients are running. */
   async cancelActive(): Promise<void> {
-    await Promise.all([...this.active].map((client) => cancelBackend(client as unknown as CancelTarget)));
+    await Promise.all([...this.active].map((client) => cancelRunningStatement(client)));
   }
 
   /** Number of clients checked out now. */
@@ -122,6 +137,7 @@ export class ConnectionSource {
    * The next {@link acquire} starts a fresh pool.
    */
   async end(): Promise<void> {
+    this.reachable = false;
     const pool = this.pool;
     this.pool = undefined;
     if (!pool) return;

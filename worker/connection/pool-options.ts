@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { NormalizedConfig } from '../../shared/config-schema';
+import { asCustomTypes } from './pg-internals';
 import { jsonSafeTypes } from './type-parsers';
 
 /**
@@ -20,7 +21,7 @@ export function poolOptionsFor(config: NormalizedConfig): pg.PoolConfig {
     statement_timeout: config.options.queryTimeout,
     lock_timeout: config.options.lockTimeout,
     idle_in_transaction_session_timeout: config.options.idleInTransactionTimeout,
-    types: jsonSafeTypes as unknown as pg.CustomTypesConfig,
+    types: asCustomTypes(jsonSafeTypes),
   };
   if (config.pool.maxUses !== undefined) options.maxUses = config.pool.maxUses;
   if (c.connectionString !== undefined) options.connectionString = c.connectionString;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { changesSession } from '../sql/statement-kinds';
+import { forgetPreparedStatements } from './pg-internals';
 
 /**
  * Session state a caller's SQL leaves behind in a pooled session (a `SET`, a
@@ -28,6 +29,6 @@ export function needsReset(client: pg.ClientBase): boolean {
 /** Resets the session to its connect-time state; pg forgets the statements it had prepared on it. */
 export async function resetSession(client: pg.ClientBase): Promise<void> {
   await client.query('DISCARD ALL');
-  (client as unknown as { connection: { parsedStatements: Record<string, unknown> } }).connection.parsedStatements = {};
+  forgetPreparedStatements(client);
   touched.delete(client);
 }

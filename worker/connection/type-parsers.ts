@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { arrayParser } from './pg-internals';
 
 /**
  * Type parsers that make every value JSON-safe and lossless (DESIGN §4):
@@ -44,10 +45,6 @@ function byteaToBase64(value: string): string {
   return (pg.types.getTypeParser(OID.BYTEA, 'text')(value) as Buffer).toString('base64');
 }
 
-/** pg-types' array parser (its typings describe an older signature). */
-const arrayParser = pg.types.arrayParser as unknown as {
-  create(source: string, transform: (entry: string | null) => unknown): { parse(): unknown[] };
-};
 
 function arrayOf(parse: (value: string) => unknown): (value: string) => unknown {
   return (value) => arrayParser.create(value, (entry) => (entry === null ? null : parse(entry))).parse();

@@ -1,10 +1,10 @@
 import { Errors } from '../../shared/errors';
 import type { InstanceStateParams } from '../../shared/protocol';
 import type { Logger } from '../runtime/logger';
-import { PostgresPlugin } from '../postgres-plugin';
+import { Instance } from './instance';
 
 interface Entry {
-  plugin: PostgresPlugin;
+  instance: Instance;
   /** The config exactly as last received, to skip re-validation when it is resent unchanged. */
   raw: string | undefined;
 }
@@ -23,7 +23,7 @@ function rawKey(config: Record<string, unknown>): string | undefined {
 }
 
 /**
- * instanceId → plugin (and so its pool). A pool is replaced only when the
+ * instanceId → instance (and so its pool). A pool is replaced only when the
  * config's fingerprint changes; resending the same config is cheap.
  */
 export class InstanceRegistry {
@@ -35,17 +35,17 @@ export class InstanceRegistry {
     private readonly onInstanceState: (params: InstanceStateParams) => void = () => undefined,
   ) {}
 
-  /** The plugin for `instanceId`, created or reconfigured from `config` when given. */
-  resolve(instanceId: string, config: Record<string, unknown> | undefined): PostgresPlugin {
+  /** The instance for `instanceId`, created or reconfigured from `config` when given. */
+  resolve(instanceId: string, config: Record<string, unknown> | undefined): Instance {
     const entry = this.entries.get(instanceId);
     if (config === undefined) {
       if (!entry) throw Errors.configRequired(instanceId);
-      return entry.plugin;
+      return entry.instance;
     }
     const raw = rawKey(config);
-    if (entry && raw !== undefined && entry.raw === raw) return entry.plugin;
+    if (entry && raw !== undefined && entry.raw === raw) return entry.instance;
     const logger = this.logger.child({ instanceId });
-    const candidate = new PostgresPlugin({
+    const candidate = new Instance({
       config: config as never,
       logger,
       onStateChange: (state, attempt, error) =>
@@ -57,15 +57,15 @@ export class InstanceRegistry {
         }),
     });
     logger.level = candidate.config.logging.level;
-    if (entry && entry.plugin.fingerprint === candidate.fingerprint) {
+    if (entry && entry.instance.fingerprint === candidate.fingerprint) {
       entry.raw = raw;
-      return entry.plugin;
+      return entry.instance;
     }
     if (entry) {
       logger.info('configuration changed: replacing the pool');
-      this.retire(entry.plugin);
+      this.retire(entry.instance);
     }
-    this.entries.set(instanceId, { plugin: candidate, raw });
+    this.entries.set(instanceId, { instance: candidate, raw });
     return candidate;
   }
 
@@ -75,15 +75,15 @@ export class InstanceRegistry {
 
   /** Closes every instance (cancelling running statements) and forgets them. */
   async closeAll(): Promise<void> {
-    const plugins = [...this.entries.values()].map((e) => e.plugin);
+    const instances = [...this.entries.values()].map((e) => e.instance);
     this.entries.clear();
-    await Promise.all([...plugins.map((p) => p.close()), ...this.retiring]);
+    await Promise.all([...instances.map((i) => i.close()), ...this.retiring]);
   }
 
   /** An old pool finishes its in-flight work, then ends. */
-  private retire(plugin: PostgresPlugin): void {
-    const done = plugin
-      .disconnect()
+  private retire(instance: Instance): void {
+    const done = instance
+      .closeConnections()
       .catch((error: Error) => this.logger.warn({ err: error.message }, 'error retiring a replaced pool'))
       .finally(() => this.retiring.delete(done));
     this.retiring.add(done);

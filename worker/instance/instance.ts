@@ -1,54 +1,202 @@
+import type pg from 'pg';
 import { CONFIG_DEFAULTS } from '../../shared/config-defaults';
 import { configFingerprint } from '../../shared/config-fingerprint';
-import { normalizeConfig, pluginConfigSchema, type NormalizedConfig, type PluginConfig } from '../../shared/config-schema';
+import { normalizeConfig, pluginConfigSchema, type NormalizedConfig } from '../../shared/config-schema';
+import { PluginErrorCode } from '../../shared/error-codes';
+import { TransactionErrors } from '../../shared/errors';
 import type { StatementParams } from '../../shared/operation-params';
-import type { QueryResult } from '../../shared/results';
+import type { PluginError } from '../../shared/plugin-error';
+import type { ConnectionStats, QueryResult } from '../../shared/results';
+import type { TransactionParams } from '../../shared/transaction-params';
 import { parseOrThrow } from '../../shared/validation';
-import type { Cancellation } from '../statements/cancellation';
-import { ConnectionSource, type StateListener } from '../connection/connection-source';
-import type { ErrorContext } from '../connection/error-mapping';
-import { createLogger, type Logger } from '../runtime/logger';
+import { ConnectionSource } from '../connection/connection-source';
+import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import { endpointOf, secretsOf } from '../connection/pool-options';
-import { StatementLanes } from '../statements/statement-lanes';
+import { createLogger, type Logger } from '../runtime/logger';
+import type { Cancellation } from '../statements/cancellation';
+import { RUN_ALONE, StatementLanes } from '../statements/statement-lanes';
 import { StatementRunner } from '../statements/statement-runner';
+import { runTransactionOperation, type TransactionOperationResult } from '../transactions/transaction-operation';
 import { TransactionStore } from '../transactions/transaction-store';
+import type { PluginContext } from './plugin-context';
 
-/** What the plugin is created with: its configuration and, optionally, a logger. */
-export interface PluginContext {
-  config: PluginConfig;
-  /** A pino logger; by default one on stderr at `config.logging.level`. */
-  logger?: Logger;
-  /** Told when connectivity changes: `connected`, `reconnecting` (with attempt), `failed`. */
-  onStateChange?: StateListener;
-}
-
-/** Everything one configuration of the plugin runs on: its pool, statement paths and transaction handles. */
-export interface PluginState {
-  config: NormalizedConfig;
-  errorContext: Omit<ErrorContext, 'phase'>;
-  fingerprint: string;
-  source: ConnectionSource;
-  runner: StatementRunner;
+/**
+ * One configuration of the plugin at work: its pool, its statement path
+ * (lanes or a connection of its own), client scopes, transaction handles and
+ * stats. The worker keeps one per instanceId; `PostgresPlugin` is a thin
+ * validated face over one. Everything here takes validated params.
+ */
+export class Instance {
+  readonly config: NormalizedConfig;
+  /** Canonical fingerprint of the configuration: equal settings, equal fingerprint. */
+  readonly fingerprint: string;
+  readonly transactions: TransactionStore;
+  private readonly errorContext: Omit<ErrorContext, 'phase'>;
+  private readonly source: ConnectionSource;
+  private readonly runner: StatementRunner;
   /** Present when `options.pipelining` is on. */
-  lanes: StatementLanes | undefined;
-  transactions: TransactionStore;
+  private readonly lanes: StatementLanes | undefined;
+
+  /** Validates the configuration: throws `POSTGRES_INVALID_PARAMS` naming each bad key. */
+  constructor(context: PluginContext) {
+    const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
+    const logger: Logger = context.logger ?? createLogger(config.logging.level);
+    this.config = config;
+    this.fingerprint = configFingerprint(config);
+    this.errorContext = { ...endpointOf(config), secrets: secretsOf(config) };
+    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange);
+    this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
+    this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
+    this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger);
+  }
+
+  /** Whether the server answered the last checkout and no statement lost its connection since. */
+  get connected(): boolean {
+    return this.source.connected;
+  }
+
+  /** Opens a connection to prove the server is reachable and the credentials work. */
+  async connect(): Promise<void> {
+    this.source.release(await this.source.acquire(Date.now() + this.config.options.queryTimeout));
+  }
+
+  /**
+   * Runs one statement: inside its transaction handle, on a pipelined lane,
+   * or on a connection of its own. This is the worker's hot path.
+   */
+  async run(p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
+    if (p.transactionId !== undefined) return this.transactions.run(p.transactionId, p, cancellation);
+    const lanes = this.lanes;
+    if (lanes === undefined || !lanes.accepts(p)) return this.runAlone(p, cancellation);
+    lanes.entered();
+    try {
+      const result = await lanes.run(p, cancellation);
+      return result === RUN_ALONE ? await this.runAlone(p, cancellation) : result;
+    } catch (error) {
+      if ((error as PluginError).code === PluginErrorCode.CONNECTION_FAILED) this.source.connectionLost();
+      throw error;
+    } finally {
+      lanes.left();
+    }
+  }
+
+  /** `true` when `SELECT 1` succeeds within `timeout` (default the config's query timeout). */
+  async ping(timeout?: number): Promise<boolean> {
+    try {
+      await this.run({ sql: 'SELECT 1', ...(timeout !== undefined ? { timeout } : {}) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The `transaction` operation: the statements in one transaction, all or nothing. */
+  runTransaction(p: TransactionParams, cancellation?: Cancellation): Promise<TransactionOperationResult> {
+    return this.withClient((client) => runTransactionOperation(client, this.runner, p, this.errorContext, cancellation));
+  }
+
+  /**
+   * Runs `fn` with one checked-out client and releases it after, whatever
+   * happens. Errors are mapped to plugin errors (query phase).
+   */
+  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.source.acquire(Date.now() + this.config.options.queryTimeout);
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (error) {
+      const mapped = toPluginError(error, { ...this.errorContext, phase: 'query' });
+      if (mapped.code === PluginErrorCode.CONNECTION_FAILED) {
+        broken = mapped;
+        this.source.connectionLost();
+      }
+      throw mapped;
+    } finally {
+      this.source.release(client, broken);
+    }
+  }
+
+  /** Runs `fn` inside BEGIN … COMMIT on one client; any error rolls back. */
+  async withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  stats(): ConnectionStats {
+    const pool = this.source.hasPool ? this.source.current : undefined;
+    const stats = this.runner.stats;
+    return {
+      total: pool?.totalCount ?? 0,
+      idle: pool?.idleCount ?? 0,
+      waiting: pool?.waitingCount ?? 0,
+      max: this.config.pool.max,
+      min: this.config.pool.min,
+      queryCount: stats.queryCount,
+      errorCount: stats.errorCount,
+      avgQueryTime: round(stats.avgQueryTime),
+      maxQueryTime: round(stats.maxQueryTime),
+      openTransactions: this.transactions.size,
+    };
+  }
+
+  /** Rolls back open transactions and ends the pool; the next statement opens a new one. */
+  async closeConnections(): Promise<void> {
+    await this.transactions.rollbackAll();
+    await this.source.end();
+  }
+
+  /**
+   * Stops everything for good, quickly: cancels running statements on the
+   * server, then rolls back and ends the pool. Used on worker shutdown.
+   */
+  async close(): Promise<void> {
+    await this.source.cancelActive();
+    await this.closeConnections();
+  }
+
+  /** Runs a statement outside any transaction handle on a connection of its own. */
+  private async runAlone(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult> {
+    const source = this.source;
+    const client = await source.acquire(Date.now() + (p.timeout ?? this.config.options.queryTimeout));
+    let result: QueryResult;
+    try {
+      result = await this.runner.run(client, p, { cancellation });
+    } catch (error) {
+      // A lost connection must not go back to the pool; SQL errors leave it usable, except
+      // after a script: it may have opened a transaction before failing, and pg reports the
+      // error before the server's ReadyForQuery says so.
+      const lost = (error as PluginError).code === PluginErrorCode.CONNECTION_FAILED;
+      if (lost) source.connectionLost();
+      source.release(client, lost || p.multiStatement ? (error as Error) : undefined);
+      throw error;
+    }
+    const status = client.getTransactionStatus();
+    if (status === 'T' || status === 'E') {
+      // `BEGIN` (or a script ending inside a transaction) outside a transaction handle:
+      // no later request could end it. It is rolled back before the answer leaves, so no
+      // one sees the session inside it afterwards; a session that can't roll back is closed.
+      const error = TransactionErrors.leftOpen();
+      const rolledBack = await client.query('ROLLBACK').then(
+        () => client.getTransactionStatus() === 'I',
+        () => false,
+      );
+      source.release(client, rolledBack ? undefined : error);
+      throw error;
+    }
+    source.release(client);
+    return result;
+  }
 }
 
-export function createState(context: PluginContext, alone: (p: StatementParams, cancellation: Cancellation | undefined) => Promise<QueryResult>): PluginState {
-  const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
-  const logger = context.logger ?? createLogger(config.logging.level);
-  const endpoint = endpointOf(config);
-  const errorContext = { ...endpoint, secrets: secretsOf(config) };
-  const source = new ConnectionSource(config, logger, errorContext, context.onStateChange);
-  const runner = new StatementRunner(config, logger, errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
-  return {
-    config,
-    errorContext,
-    fingerprint: configFingerprint(config),
-    source,
-    runner,
-    lanes: config.options.pipelining ? new StatementLanes(source, runner, logger, config.pool.max, config.options.queryTimeout, alone) : undefined,
-    transactions: new TransactionStore(source, runner, config.options.transactionIdleTimeout, errorContext, logger),
-  };
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
-

@@ -4,7 +4,7 @@ import { defineOperation } from './operation';
 
 /** batchInsert (DESIGN §4), with `$/progress` when the request carries a progressToken. */
 export const batchOperations = {
-  batchInsert: defineOperation(schemas.batchInsert, ({ plugin, progress, cancellation }, p) =>
-    batchInsert(plugin, p, { progress, cancellation, root: 'params.params' }),
+  batchInsert: defineOperation(schemas.batchInsert, ({ instance, progress, cancellation }, p) =>
+    batchInsert(instance, p, { progress, cancellation, root: 'params.params' }),
   ),
 };

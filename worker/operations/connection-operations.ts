@@ -1,21 +1,21 @@
 import { operationParamsSchemas as schemas } from '../../shared/operation-params';
 import { defineOperation } from './operation';
 
-/** connect · disconnect · isConnected · ping · getStats · closeAllConnections (DESIGN §4). */
+/** connect · disconnect · isConnected · ping · getStats · closeAllConnections (docs/plugin-api.md). */
 export const connectionOperations = {
-  connect: defineOperation(schemas.connect, async ({ plugin }) => {
-    await plugin.connect();
+  connect: defineOperation(schemas.connect, async ({ instance }) => {
+    await instance.connect();
     return null;
   }),
-  disconnect: defineOperation(schemas.disconnect, async ({ plugin }) => {
-    await plugin.disconnect();
+  disconnect: defineOperation(schemas.disconnect, async ({ instance }) => {
+    await instance.closeConnections();
     return null;
   }),
-  isConnected: defineOperation(schemas.isConnected, ({ plugin }) => plugin.isConnected()),
-  ping: defineOperation(schemas.ping, ({ plugin }, p) => plugin.ping(p.timeout)),
-  getStats: defineOperation(schemas.getStats, ({ plugin }) => plugin.getStats()),
-  closeAllConnections: defineOperation(schemas.closeAllConnections, async ({ plugin }) => {
-    await plugin.closeAllConnections();
+  isConnected: defineOperation(schemas.isConnected, async ({ instance }) => instance.connected),
+  ping: defineOperation(schemas.ping, ({ instance }, p) => instance.ping(p.timeout)),
+  getStats: defineOperation(schemas.getStats, async ({ instance }) => instance.stats()),
+  closeAllConnections: defineOperation(schemas.closeAllConnections, async ({ instance }) => {
+    await instance.closeConnections();
     return null;
   }),
 };

@@ -4,10 +4,10 @@ import { defineOperation } from './operation';
 
 /** insert · update · delete · find · findOne · count (DESIGN §4). */
 export const crudOperations = {
-  insert: defineOperation(schemas.insert, ({ plugin, cancellation }, p) => crud.insert(plugin, p, cancellation)),
-  update: defineOperation(schemas.update, ({ plugin, cancellation }, p) => crud.update(plugin, p, cancellation)),
-  delete: defineOperation(schemas.delete, ({ plugin, cancellation }, p) => crud.remove(plugin, p, cancellation)),
-  find: defineOperation(schemas.find, ({ plugin, cancellation }, p) => crud.find(plugin, p, cancellation)),
-  findOne: defineOperation(schemas.findOne, ({ plugin, cancellation }, p) => crud.findOne(plugin, p, cancellation)),
-  count: defineOperation(schemas.count, ({ plugin, cancellation }, p) => crud.count(plugin, p, cancellation)),
+  insert: defineOperation(schemas.insert, ({ instance, cancellation }, p) => crud.insert(instance, p, cancellation)),
+  update: defineOperation(schemas.update, ({ instance, cancellation }, p) => crud.update(instance, p, cancellation)),
+  delete: defineOperation(schemas.delete, ({ instance, cancellation }, p) => crud.remove(instance, p, cancellation)),
+  find: defineOperation(schemas.find, ({ instance, cancellation }, p) => crud.find(instance, p, cancellation)),
+  findOne: defineOperation(schemas.findOne, ({ instance, cancellation }, p) => crud.findOne(instance, p, cancellation)),
+  count: defineOperation(schemas.count, ({ instance, cancellation }, p) => crud.count(instance, p, cancellation)),
 };

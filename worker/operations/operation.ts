@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 import type { Cancellation } from '../statements/cancellation';
-import type { PostgresPlugin } from '../postgres-plugin';
+import type { Instance } from '../instance/instance';
 
 /** What an operation runs against. */
 export interface OperationContext {
   instanceId: string;
-  plugin: PostgresPlugin;
+  instance: Instance;
   cancellation: Cancellation | undefined;
   /** Reports progress (`$/progress`) when the request carried a `progressToken`; absent otherwise. */
   progress?: (done: number, total: number) => void;

@@ -4,14 +4,14 @@ import { defineOperation } from './operation';
 
 /** query · queryOne · queryValue · execute (DESIGN §4). */
 export const queryOperations = {
-  query: defineOperation(schemas.query, ({ plugin, cancellation }, p) => plugin.runStatement(p, cancellation)),
-  queryOne: defineOperation(schemas.queryOne, async ({ plugin, cancellation }, p) =>
-    firstRow(await plugin.runStatement(p, cancellation)),
+  query: defineOperation(schemas.query, ({ instance, cancellation }, p) => instance.run(p, cancellation)),
+  queryOne: defineOperation(schemas.queryOne, async ({ instance, cancellation }, p) =>
+    firstRow(await instance.run(p, cancellation)),
   ),
-  queryValue: defineOperation(schemas.queryValue, async ({ plugin, cancellation }, p) =>
-    firstValue(await plugin.runStatement(p, cancellation)),
+  queryValue: defineOperation(schemas.queryValue, async ({ instance, cancellation }, p) =>
+    firstValue(await instance.run(p, cancellation)),
   ),
-  execute: defineOperation(schemas.execute, async ({ plugin, cancellation }, p) =>
-    toExecuteResult(await plugin.runStatement(p, cancellation)),
+  execute: defineOperation(schemas.execute, async ({ instance, cancellation }, p) =>
+    toExecuteResult(await instance.run(p, cancellation)),
   ),
 };

@@ -4,9 +4,9 @@ import { defineOperation } from './operation';
 
 /** createTable · alterTable · dropTable · listTables · describeTable (DESIGN §4). */
 export const schemaOperations = {
-  createTable: defineOperation(schemas.createTable, ({ plugin }, p) => createTable(plugin, p)),
-  alterTable: defineOperation(schemas.alterTable, ({ plugin }, p) => alterTable(plugin, p)),
-  dropTable: defineOperation(schemas.dropTable, ({ plugin }, p) => dropTable(plugin, p)),
-  listTables: defineOperation(schemas.listTables, ({ plugin }, p) => listTables(plugin, p)),
-  describeTable: defineOperation(schemas.describeTable, ({ plugin }, p) => describeTable(plugin, p)),
+  createTable: defineOperation(schemas.createTable, ({ instance }, p) => createTable(instance, p)),
+  alterTable: defineOperation(schemas.alterTable, ({ instance }, p) => alterTable(instance, p)),
+  dropTable: defineOperation(schemas.dropTable, ({ instance }, p) => dropTable(instance, p)),
+  listTables: defineOperation(schemas.listTables, ({ instance }, p) => listTables(instance, p)),
+  describeTable: defineOperation(schemas.describeTable, ({ instance }, p) => describeTable(instance, p)),
 };

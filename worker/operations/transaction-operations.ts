@@ -3,8 +3,8 @@ import { defineOperation } from './operation';
 
 /** transaction · beginTransaction · commit · rollback (DESIGN §4). */
 export const transactionOperations = {
-  transaction: defineOperation(schemas.transaction, ({ plugin, cancellation }, p) => plugin.runTransaction(p, cancellation)),
-  beginTransaction: defineOperation(schemas.beginTransaction, ({ plugin }, p) => plugin.transactions.begin(p)),
-  commit: defineOperation(schemas.commit, ({ plugin }, p) => plugin.transactions.commit(p.transactionId)),
-  rollback: defineOperation(schemas.rollback, ({ plugin }, p) => plugin.transactions.rollback(p.transactionId)),
+  transaction: defineOperation(schemas.transaction, ({ instance, cancellation }, p) => instance.runTransaction(p, cancellation)),
+  beginTransaction: defineOperation(schemas.beginTransaction, ({ instance }, p) => instance.transactions.begin(p)),
+  commit: defineOperation(schemas.commit, ({ instance }, p) => instance.transactions.commit(p.transactionId)),
+  rollback: defineOperation(schemas.rollback, ({ instance }, p) => instance.transactions.rollback(p.transactionId)),
 };

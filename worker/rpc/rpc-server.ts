@@ -229,22 +229,22 @@ export class RpcServer {
     if (!isOperationName(p.operation)) throw Errors.unknownOperation(p.operation, OPERATION_NAMES);
     const operation = operations[p.operation];
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');
-    const plugin = this.registry.resolve(p.instanceId, p.config);
+    const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
-    return operation.run({ instanceId: p.instanceId, plugin, cancellation: token, ...(progress ? { progress } : {}) }, opParams);
+    return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}) }, opParams);
   }
 
   /** `execute batchInsert` from a frame a thread decoded: the params were checked there. */
   private async executeDecoded(frame: DecodedBatchFrame, bytes: Uint8Array, token: Cancellation): Promise<unknown> {
     this.requireInitialized();
     if (this.stopping || this.shutdownDone) throw Errors.workerUnavailable('the worker is shutting down');
-    const plugin = this.registry.resolve(frame.instanceId, frame.config);
+    const instance = this.registry.resolve(frame.instanceId, frame.config);
     const redecode = async (arrayColumns: string[]) => {
       const again = await decodeFrameOnThread(bytes, arrayColumns);
       if (again === null) throw Errors.internal('a batch frame decoded once could not be decoded again');
       return again;
     };
-    return batchInsertDecoded(plugin, frame, redecode, { progress: this.progressReporter(frame.progressToken), cancellation: token, root: 'params.params' });
+    return batchInsertDecoded(instance, frame, redecode, { progress: this.progressReporter(frame.progressToken), cancellation: token, root: 'params.params' });
   }
 
   /** `$/progress` notifications for a request that carried a progressToken. */

@@ -10,7 +10,8 @@ import type {
   TableDescription,
   TableRef,
 } from '../../shared/schema-params';
-import type { PostgresPlugin } from '../postgres-plugin';
+import type { Instance } from '../instance/instance';
+import { runExtended } from '../connection/pg-internals';
 import { DESCRIBE_TABLE_SQL, LIST_TABLES_SQL, toTableDescription, type DescribeTableRow } from './catalog-queries';
 import { alterTableStatements, createTableStatements, dropTableStatement, qualifiedName } from './ddl-builder';
 import { SchemaErrors } from './schema-errors';
@@ -22,7 +23,7 @@ import { SchemaErrors } from './schema-errors';
  */
 
 /** What the schema operations need of a plugin instance: one client, or one client in a transaction. */
-export type SchemaConnection = Pick<PostgresPlugin, 'withClient' | 'withTransaction'>;
+export type SchemaConnection = Pick<Instance, 'withClient' | 'withTransaction'>;
 
 /** Tables listed when listTables is given no schema. */
 const DEFAULT_SCHEMA = 'public';
@@ -31,10 +32,7 @@ const DEFAULT_SCHEMA = 'public';
  * Sends one statement on the extended protocol, which refuses a second
  * statement stacked after the first: a `{ sql }` expression cannot smuggle one in.
  */
-function run<Row extends pg.QueryResultRow = pg.QueryResultRow>(client: pg.PoolClient, text: string, values?: unknown[]): Promise<pg.QueryResult<Row>> {
-  const query: pg.QueryConfig & { queryMode: 'extended' } = { text, queryMode: 'extended', ...(values ? { values } : {}) };
-  return client.query<Row>(query);
-}
+const run = runExtended;
 
 /** Creates the table and its indexes in one transaction: all of them appear, or none. */
 export async function createTable(db: SchemaConnection, p: CreateTableParams): Promise<null> {

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { StatementParams } from '../../shared/operation-params';
 import type { QueryResult } from '../../shared/results';
 import { PluginErrorCode } from '../../shared/error-codes';
@@ -6,9 +6,10 @@ import { Errors } from '../../shared/errors';
 import type { Cancellation } from './cancellation';
 import type { ConnectionSource } from '../connection/connection-source';
 import type { Logger } from '../runtime/logger';
-import { cancelBackend } from '../connection/cancel-request';
+import { cancelRunningStatement } from '../connection/cancel-request';
+import { pipelinedQuery, setPipelineMode, socketOf, submit } from '../connection/pg-internals';
 import { isIndependentRowStatement } from '../sql/statement-kinds';
-import { shape, type StatementRunner } from './statement-runner';
+import type { StatementRunner } from './statement-runner';
 
 /**
  * Pipelining of independent statements. A plain query or DML statement
@@ -32,7 +33,14 @@ import { shape, type StatementRunner } from './statement-runner';
  * the server is running. If the server was already past it, the cancel can
  * hit the statement after it: that statement was rolled back, so it is run
  * again on a connection of its own.
+ *
+ * The lanes only decide "lane or not": whatever is better run on a
+ * connection of its own comes back as {@link RUN_ALONE}, and the instance
+ * runs it on its ordinary path. Why lanes at all: docs/architecture.md.
  */
+
+/** What {@link StatementLanes.run} answers for a statement that should run on a connection of its own. */
+export const RUN_ALONE: unique symbol = Symbol('run alone');
 
 /** How long after a cancel on a lane a "canceling statement due to user request" counts as its side effect. */
 const CANCEL_SPILL_MS = 5_000;
@@ -81,8 +89,6 @@ export class StatementLanes {
     private readonly logger: Logger,
     private readonly poolMax: number,
     private readonly acquireTimeoutMs: number,
-    /** Runs a statement on a connection of its own (the ordinary path). */
-    private readonly alone: (p: StatementParams, cancellation: Cancellation | undefined) => Promise<QueryResult>,
   ) {
     this.maxLanes = Math.max(1, Math.floor(poolMax / 2));
   }
@@ -93,24 +99,29 @@ export class StatementLanes {
   }
 
   /**
-   * Runs `p` on a lane, or alone while it is the only such statement in
-   * flight: one statement at a time gains nothing from a lane.
+   * Counts an accepted statement as in flight until {@link left}, whether it
+   * then runs on a lane or alone: one statement at a time gains nothing from
+   * a lane, so lanes open only while others are in flight.
    */
-  async run(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult> {
-    const onLane = this.running > 0 || this.lanes.length > 0;
+  entered(): void {
     this.running++;
-    try {
-      return await (onLane ? this.runOnLane(p, cancellation) : this.alone(p, cancellation));
-    } finally {
-      this.running--;
-    }
   }
 
-  private async runOnLane(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult> {
+  left(): void {
+    this.running--;
+  }
+
+  /**
+   * Runs `p` (entered) on a lane; {@link RUN_ALONE} when it should run on a
+   * connection of its own instead: it is the only statement in flight, every
+   * lane is stuck, or it failed because of what shared its lane.
+   */
+  async run(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult | typeof RUN_ALONE> {
+    if (this.running <= 1 && this.lanes.length === 0) return RUN_ALONE;
     if (cancellation?.isCancellationRequested) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
     const started = performance.now();
     const lane = this.pick();
-    if (lane === undefined) return this.alone(p, cancellation);
+    if (lane === undefined) return RUN_ALONE;
     lane.pending++;
     let entry: Entry | undefined;
     let cancelledEarly = false;
@@ -131,45 +142,34 @@ export class StatementLanes {
       listener?.dispose();
       if (lane.pending === 0 && lane.entries.length === 0) this.release(lane);
       if (cancelledEarly) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
-      return this.alone(p, cancellation);
+      return RUN_ALONE;
     }
-    let failed = false;
-    let again = false;
     try {
       const result = await new Promise<pg.QueryResult>((resolve, reject) => {
-        const config: pg.QueryConfig & { queryMode: 'extended'; rowMode?: 'array' } = { text: p.sql, values: p.params as unknown[] | undefined, queryMode: 'extended' };
-        const name = this.runner.statementName(p.sql);
-        if (name !== undefined) config.name = name;
-        if (p.rowMode === 'array') config.rowMode = 'array';
         const sent: Entry = {
           cancelled: false,
-          query: new pg.Query(config, undefined, (error, res) => {
+          query: pipelinedQuery(this.runner.queryConfig(p), (error, res) => {
             this.answered(lane, sent);
             if (error) reject(error);
-            else resolve(res as unknown as pg.QueryResult);
+            else resolve(res);
           }),
         };
         entry = sent;
         if (lane.entries.length === 0) lane.headSince = performance.now();
         lane.entries.push(sent);
         this.cork(lane, client);
-        void client.query(sent.query as unknown as pg.QueryConfig);
+        submit(client, sent.query);
       });
-      return this.runner.checkRows(shape(result));
+      return this.runner.completed(p, started, result);
     } catch (error) {
-      failed = true;
       const cancelled = entry?.cancelled ?? false;
-      if (this.runsAgainAlone(lane, error, cancelled)) {
-        again = true;
-        return await this.alone(p, cancellation);
-      }
-      const mapped = this.runner.mapError(error, cancelled);
+      // A statement run again alone is counted (and logged) there.
+      if (this.runsAgainAlone(lane, error, cancelled)) return RUN_ALONE;
+      const mapped = this.runner.failed(p, started, error, cancelled);
       if (mapped.code === PluginErrorCode.CONNECTION_FAILED) this.retire(lane, mapped);
       throw mapped;
     } finally {
       listener?.dispose();
-      // A statement run again alone is counted (and logged) there.
-      if (!again) this.runner.finished(p, started, failed);
     }
   }
 
@@ -206,7 +206,17 @@ export class StatementLanes {
     const lane: Lane = {
       client: undefined,
       pending: 0,
-      ready: undefined as unknown as Promise<pg.PoolClient>,
+      ready: this.source.acquire(Date.now() + this.acquireTimeoutMs).then(
+        (client) => {
+          lane.client = client;
+          setPipelineMode(client, true);
+          return client;
+        },
+        (error: unknown) => {
+          this.remove(lane);
+          throw error;
+        },
+      ),
       entries: [],
       corked: false,
       closing: false,
@@ -215,17 +225,6 @@ export class StatementLanes {
       headSince: 0,
       cancelSent: undefined,
     };
-    lane.ready = this.source.acquire(Date.now() + this.acquireTimeoutMs).then(
-      (client) => {
-        lane.client = client;
-        (client as unknown as { pipeline: boolean }).pipeline = true;
-        return client;
-      },
-      (error: unknown) => {
-        this.remove(lane);
-        throw error;
-      },
-    );
     this.lanes.push(lane);
     return lane;
   }
@@ -233,12 +232,12 @@ export class StatementLanes {
   /** Statements given to a lane in one event-loop turn leave in one write. */
   private cork(lane: Lane, client: pg.PoolClient): void {
     if (lane.corked) return;
-    const stream = (client as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream;
+    const socket = socketOf(client);
     lane.corked = true;
-    stream.cork();
+    socket.cork();
     setImmediate(() => {
       lane.corked = false;
-      stream.uncork();
+      socket.uncork();
     });
   }
 
@@ -268,7 +267,7 @@ export class StatementLanes {
     const client = lane.client;
     if (!client) return;
     lane.lastCancelAt = Date.now();
-    const sent = cancelBackend(client as unknown as { processID: number; secretKey: number; host?: string; port?: number });
+    const sent = cancelRunningStatement(client);
     lane.cancelSent = sent;
     void sent.finally(() => {
       if (lane.cancelSent === sent) lane.cancelSent = undefined;
@@ -310,7 +309,7 @@ export class StatementLanes {
     const client = lane.client;
     if (!client) return;
     lane.client = undefined;
-    (client as unknown as { pipeline: boolean }).pipeline = false;
+    setPipelineMode(client, false);
     // A cancel still on its way could hit the session's next user: let it land first.
     if (lane.cancelSent) void lane.cancelSent.then(() => this.source.release(client, lane.broken));
     else this.source.release(client, lane.broken);

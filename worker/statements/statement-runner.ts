@@ -10,7 +10,8 @@ import type { Logger } from '../runtime/logger';
 import { PreparedStatementCache } from './prepared-statement-cache';
 import { QueryStats } from './query-stats';
 import { noteStatement } from '../connection/session-reset';
-import { cancelBackend } from '../connection/cancel-request';
+import { cancelRunningStatement } from '../connection/cancel-request';
+import { extendedQuery, forgetPreparedStatement, simpleQuery } from '../connection/pg-internals';
 
 /** SQLSTATE 0A000 with this message: a prepared plan went stale after DDL; re-preparing is safe. */
 const STALE_PLAN = /cached plan must not change result type/;
@@ -52,7 +53,7 @@ export class StatementRunner {
     let cancelled = false;
     let cancelSent: Promise<void> | undefined;
     const cancel = (): void => {
-      cancelSent ??= cancelBackend(client as unknown as { processID: number; secretKey: number; host?: string; port?: number });
+      cancelSent ??= cancelRunningStatement(client);
     };
     let timer: NodeJS.Timeout | undefined;
     let listener: { dispose(): void } | undefined;
@@ -90,25 +91,42 @@ export class StatementRunner {
     }
   }
 
-  /** The prepared statement name for `sql`, or undefined to run it unnamed. */
-  statementName(sql: string): string | undefined {
-    return this.prepared?.nameFor(sql);
+  /** The extended-protocol query for `p`: named when prepared statements are on and the text is preparable. */
+  queryConfig(p: StatementParams): pg.QueryConfig {
+    return extendedQuery(p.sql, p.params as unknown[] | undefined, { name: this.prepared?.nameFor(p.sql), rowMode: p.rowMode });
+  }
+
+  /**
+   * A statement sent elsewhere (a pipelined lane) answered with `result`:
+   * its wire shape, counted and logged like one run here.
+   */
+  completed(p: StatementParams, started: number, result: pg.QueryResult): QueryResult {
+    let shaped: QueryResult;
+    try {
+      shaped = this.checkRows(shape(result));
+    } catch (error) {
+      this.finished(p, started, true);
+      throw error;
+    }
+    this.finished(p, started, false);
+    return shaped;
+  }
+
+  /** A statement sent elsewhere failed with `error`: the plugin error for it, counted and logged. */
+  failed(p: StatementParams, started: number, error: unknown, cancelled: boolean): PluginError {
+    this.finished(p, started, true);
+    return toPluginError(error, { ...this.errorContext, phase: 'query', cancelled, statementTimeoutMs: this.sessionTimeout });
   }
 
   /** A result with more rows than `options.maxResultRows` is refused. */
-  checkRows(result: QueryResult): QueryResult {
+  private checkRows(result: QueryResult): QueryResult {
     const maxRows = this.config.options.maxResultRows;
     if (maxRows !== undefined && result.rows.length > maxRows) throw Errors.resultTooLarge(result.rows.length, maxRows);
     return result;
   }
 
-  /** The plugin error for a statement's failure. */
-  mapError(error: unknown, cancelled: boolean): PluginError {
-    return toPluginError(error, { ...this.errorContext, phase: 'query', cancelled, statementTimeoutMs: this.sessionTimeout });
-  }
-
   /** Counts a finished statement in the stats and logs it as the logging config says. */
-  finished(p: StatementParams, started: number, failed: boolean): void {
+  private finished(p: StatementParams, started: number, failed: boolean): void {
     const duration = performance.now() - started;
     this.stats.record(duration, failed);
     this.logStatement(p, duration, failed);
@@ -116,35 +134,23 @@ export class StatementRunner {
 
   private async send(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
     noteStatement(client, p.sql, p.multiStatement);
-    if (p.multiStatement) {
-      // The explicit opt-in: simple protocol, several statements, no params.
-      const results = (await client.query(p.sql)) as unknown as pg.QueryResult | pg.QueryResult[];
-      return shape(Array.isArray(results) ? results[results.length - 1]! : results);
-    }
-    const query: pg.QueryConfig & { queryMode: 'extended'; rowMode?: 'array' } = {
-      text: p.sql,
-      values: p.params as unknown[] | undefined,
-      // The extended protocol refuses `SELECT 1; DROP …`: one statement per request.
-      queryMode: 'extended',
-    };
-    if (p.rowMode === 'array') query.rowMode = 'array';
-    const name = this.prepared?.nameFor(p.sql);
-    if (name === undefined) return shape(await client.query(query));
-    query.name = name;
+    // The explicit opt-in: simple protocol, several statements, no params.
+    if (p.multiStatement) return shape(await simpleQuery(client, p.sql));
+    const query = this.queryConfig(p);
+    if (query.name === undefined) return shape(await client.query(query));
     try {
       return shape(await client.query(query));
     } catch (error) {
       // Inside a transaction the failure aborted it, so a retry could only fail again.
-      if (!isStalePlan(error) || transactionStatus(client) !== 'I') throw error;
+      if (!isStalePlan(error) || client.getTransactionStatus() !== 'I') throw error;
       // DDL changed the result type under a cached plan: forget it on this session and prepare again.
-      await this.forgetPrepared(client, name);
+      await this.forgetPrepared(client, query.name);
       return shape(await client.query(query));
     }
   }
 
   private async forgetPrepared(client: pg.PoolClient, name: string): Promise<void> {
-    const connection = (client as unknown as { connection: { parsedStatements: Record<string, unknown> } }).connection;
-    delete connection.parsedStatements[name];
+    forgetPreparedStatement(client, name);
     await client.query(`DEALLOCATE ${name}`);
   }
 
@@ -177,11 +183,6 @@ export function shape(result: pg.QueryResult): QueryResult {
     fields[i] = { name: f.name, dataTypeID: f.dataTypeID };
   }
   return { rows: result.rows, rowCount: result.rowCount, command: result.command, fields };
-}
-
-/** The server's ReadyForQuery status as pg last saw it: 'I' idle, 'T' in a transaction, 'E' failed one. */
-function transactionStatus(client: pg.PoolClient): string | null {
-  return (client as unknown as { getTransactionStatus(): string | null }).getTransactionStatus();
 }
 
 function isStalePlan(error: unknown): boolean {

@@ -9,7 +9,7 @@ import type { StatementRunner } from '../statements/statement-runner';
 import { beginStatement, isTransactionControl, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
 import { TransactionStatusWatch } from './transaction-status';
 
-export interface BatchResult {
+export interface TransactionOperationResult {
   results: { rows: unknown[]; rowCount: number | null; command: string }[];
 }
 
@@ -21,13 +21,13 @@ const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
  * detail; serialization failures and deadlocks are retryable because the whole
  * transaction was rolled back. `timeout` bounds the whole transaction.
  */
-export async function runBatchTransaction(
+export async function runTransactionOperation(
   client: pg.PoolClient,
   runner: StatementRunner,
   p: TransactionParams,
   errorContext: Omit<ErrorContext, 'phase'>,
   cancellation?: Cancellation,
-): Promise<BatchResult> {
+): Promise<TransactionOperationResult> {
   p.operations.forEach((op, i) => {
     if (isTransactionControl(op.sql)) {
       const path = `params.params.operations[${i}].sql`;
@@ -40,7 +40,7 @@ export async function runBatchTransaction(
   try {
     await client.query(beginStatement(p));
     if (p.readOnly) await client.query(READ_ONLY_LOCK_IN);
-    const results: BatchResult['results'] = [];
+    const results: TransactionOperationResult['results'] = [];
     for (let i = 0; i < p.operations.length; i++) {
       const op = p.operations[i]!;
       const statement = { sql: op.sql, ...(op.params ? { params: op.params } : {}), ...remaining(deadline) };

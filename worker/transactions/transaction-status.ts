@@ -1,7 +1,7 @@
 import type pg from 'pg';
+import { onReadyForQuery, type TransactionStatus } from '../connection/pg-internals';
 
-/** PostgreSQL's ReadyForQuery status: idle, in a transaction, or in a failed transaction. */
-export type TransactionStatus = 'I' | 'T' | 'E';
+export type { TransactionStatus } from '../connection/pg-internals';
 
 /**
  * Follows a client's ReadyForQuery status, the server's own word on whether a
@@ -10,17 +10,15 @@ export type TransactionStatus = 'I' | 'T' | 'E';
  */
 export class TransactionStatusWatch {
   status: TransactionStatus = 'I';
-  private readonly connection: NodeJS.EventEmitter;
-  private readonly listener = (msg: { status?: string }): void => {
-    if (msg.status === 'I' || msg.status === 'T' || msg.status === 'E') this.status = msg.status;
-  };
+  private readonly unsubscribe: () => void;
 
   constructor(client: pg.PoolClient) {
-    this.connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
-    this.connection.on('readyForQuery', this.listener);
+    this.unsubscribe = onReadyForQuery(client, (status) => {
+      if (status === 'I' || status === 'T' || status === 'E') this.status = status;
+    });
   }
 
   dispose(): void {
-    this.connection.off('readyForQuery', this.listener);
+    this.unsubscribe();
   }
 }

@@ -1,0 +1,132 @@
+import pg from 'pg';
+
+/**
+ * The one place that reaches into `pg`'s internals: members node-postgres
+ * has at runtime but not in its typings (the backend key for a cancel, the
+ * prepared-statement memory of a connection, its socket, pipeline mode,
+ * ReadyForQuery). A `pg` upgrade is checked here and nowhere else; see
+ * docs/architecture.md ("pg's internals").
+ */
+
+/** What is needed to address a backend with a CancelRequest. */
+export interface CancelTarget {
+  host?: string;
+  port?: number;
+  processID: number | null;
+  secretKey: number | null;
+}
+
+/** PostgreSQL's ReadyForQuery status: idle, in a transaction, or in a failed transaction. */
+export type TransactionStatus = 'I' | 'T' | 'E';
+
+/** The parts of pg's Connection used here (not in pg's typings). */
+interface Connection extends NodeJS.EventEmitter {
+  parsedStatements: Record<string, unknown>;
+  stream: NodeJS.WritableStream & { cork(): void; uncork(): void };
+}
+
+interface ClientInternals {
+  connection: Connection;
+  processID: number | null;
+  secretKey: number | null;
+  host?: string;
+  port?: number;
+  pipeline: boolean;
+}
+
+function internals(client: pg.ClientBase): ClientInternals {
+  return client as unknown as ClientInternals;
+}
+
+/** The backend of `client`, for a CancelRequest on a fresh connection. */
+export function cancelTargetOf(client: pg.ClientBase): CancelTarget {
+  const c = internals(client);
+  const target: CancelTarget = { processID: c.processID, secretKey: c.secretKey };
+  if (c.host !== undefined) target.host = c.host;
+  if (c.port !== undefined) target.port = c.port;
+  return target;
+}
+
+/** Makes pg forget one statement it prepared on this session (it then sends Parse again). */
+export function forgetPreparedStatement(client: pg.ClientBase, name: string): void {
+  delete internals(client).connection.parsedStatements[name];
+}
+
+/** Makes pg forget every statement it prepared on this session (after `DISCARD ALL`). */
+export function forgetPreparedStatements(client: pg.ClientBase): void {
+  internals(client).connection.parsedStatements = {};
+}
+
+/** Calls `listener` with the status of every ReadyForQuery of the session; returns the unsubscribe. */
+export function onReadyForQuery(client: pg.ClientBase, listener: (status: string | undefined) => void): () => void {
+  const connection = internals(client).connection;
+  const handler = (msg: { status?: string }): void => listener(msg.status);
+  connection.on('readyForQuery', handler);
+  return () => connection.off('readyForQuery', handler);
+}
+
+/** pg's pipeline mode: queries are sent at once, each with its own Sync, answered in order. */
+export function setPipelineMode(client: pg.ClientBase, on: boolean): void {
+  internals(client).pipeline = on;
+}
+
+/** The session's socket, whose writes can be corked so that several queries leave in one write. */
+export function socketOf(client: pg.ClientBase): { cork(): void; uncork(): void } {
+  return internals(client).connection.stream;
+}
+
+/** A query object pg runs like any other (a `pg.Query`, or a submittable such as CopyIn). */
+export interface Submittable {
+  submit(connection: unknown): void;
+}
+
+/** Hands a submittable to pg's queue; its own callbacks report the outcome. */
+export function submit(client: pg.ClientBase, query: Submittable | pg.Query): void {
+  void client.query(query as unknown as pg.QueryConfig);
+}
+
+/** A `pg.Query` with a node-style callback (pg's typings lack this constructor form). */
+export function pipelinedQuery(config: pg.QueryConfig, callback: (error: Error | undefined, result: pg.QueryResult) => void): pg.Query {
+  return new pg.Query(config, undefined, callback);
+}
+
+/** Results of a simple-protocol query: one result, or one per statement of a script. */
+export async function simpleQuery(client: pg.ClientBase, text: string): Promise<pg.QueryResult> {
+  const results = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+  return Array.isArray(results) ? results[results.length - 1]! : results;
+}
+
+/** pg-types' array parser (its typings describe an older signature). */
+export const arrayParser = pg.types.arrayParser as unknown as {
+  create(source: string, transform: (entry: string | null) => unknown): { parse(): unknown[] };
+};
+
+/** A `types` object in the shape pg's pool config takes. */
+export function asCustomTypes(types: { getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown }): pg.CustomTypesConfig {
+  return types as unknown as pg.CustomTypesConfig;
+}
+
+/** Options of an extended-protocol query beyond its text and values. */
+export interface ExtendedQueryOptions {
+  /** Server-side prepared statement name; unnamed when absent. */
+  name?: string | undefined;
+  rowMode?: 'array' | 'object' | undefined;
+}
+
+/**
+ * The config of a query on the extended protocol, which refuses a second
+ * statement stacked after the first (`SELECT 1; DROP …`): one statement per
+ * text, whatever the caller wrote. pg's typings lack `queryMode`.
+ */
+export function extendedQuery(text: string, values?: readonly unknown[], options?: ExtendedQueryOptions): pg.QueryConfig {
+  const config: pg.QueryConfig & { queryMode: 'extended'; rowMode?: 'array' } = { text, queryMode: 'extended' };
+  if (values !== undefined) config.values = values as unknown[];
+  if (options?.name !== undefined) config.name = options.name;
+  if (options?.rowMode === 'array') config.rowMode = 'array';
+  return config;
+}
+
+/** Runs one statement on the extended protocol (see {@link extendedQuery}). */
+export function runExtended<Row extends pg.QueryResultRow = pg.QueryResultRow>(client: pg.ClientBase, text: string, values?: readonly unknown[]): Promise<pg.QueryResult<Row>> {
+  return client.query<Row>(extendedQuery(text, values));
+}

@@ -6,8 +6,8 @@ import { Errors } from '../../shared/errors';
 import type { Cancellation } from './cancellation';
 import type { ConnectionSource } from '../connection/connection-source';
 import type { Logger } from '../runtime/logger';
-import { cancelRunningStatement } from '../connection/cancel-request';
-import { pipelinedQuery, setPipelineMode, socketOf, submit } from '../connection/pg-internals';
+import { pipelinedQuery, submit } from '../connection/pg-internals';
+import { Lane, type LaneEntry } from './lane';
 import { isIndependentRowStatement } from '../sql/statement-kinds';
 import type { StatementRunner } from './statement-runner';
 
@@ -52,30 +52,6 @@ const LANE_DEPTH = 8;
  * queues behind a slow statement waits for all of it (head-of-line blocking).
  */
 const HEAD_STALL_MS = 25;
-
-interface Entry {
-  query: pg.Query;
-  cancelled: boolean;
-}
-
-interface Lane {
-  client: pg.PoolClient | undefined;
-  /** Statements that chose the lane and wait for its connection. */
-  pending: number;
-  ready: Promise<pg.PoolClient>;
-  /** Statements given to the lane and not answered yet, in the order they were sent. */
-  entries: Entry[];
-  corked: boolean;
-  /** No new statements: the lane is going back to the pool (or away) once drained. */
-  closing: boolean;
-  /** Why the session must not be pooled again, when it must not. */
-  broken: Error | undefined;
-  lastCancelAt: number;
-  /** When the statement the server runs now (the first of `entries`) became the first. */
-  headSince: number;
-  /** The last cancel sent for this lane, until it has reached the server. */
-  cancelSent: Promise<void> | undefined;
-}
 
 export class StatementLanes {
   private readonly lanes: Lane[] = [];
@@ -123,10 +99,10 @@ export class StatementLanes {
     const lane = this.pick();
     if (lane === undefined) return RUN_ALONE;
     lane.pending++;
-    let entry: Entry | undefined;
+    let entry: LaneEntry | undefined;
     let cancelledEarly = false;
     const listener = cancellation?.onCancellationRequested(() => {
-      if (entry) this.cancel(lane, entry);
+      if (entry) lane.cancel(entry);
       else cancelledEarly = true;
     });
     let client: pg.PoolClient;
@@ -140,13 +116,13 @@ export class StatementLanes {
     }
     if (cancelledEarly || lane.closing) {
       listener?.dispose();
-      if (lane.pending === 0 && lane.entries.length === 0) this.release(lane);
+      if (lane.load === 0) this.release(lane);
       if (cancelledEarly) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
       return RUN_ALONE;
     }
     try {
       const result = await new Promise<pg.QueryResult>((resolve, reject) => {
-        const sent: Entry = {
+        const sent: LaneEntry = {
           cancelled: false,
           query: pipelinedQuery(this.runner.queryConfig(p), (error, res) => {
             this.answered(lane, sent);
@@ -155,9 +131,7 @@ export class StatementLanes {
           }),
         };
         entry = sent;
-        if (lane.entries.length === 0) lane.headSince = performance.now();
-        lane.entries.push(sent);
-        this.cork(lane, client);
+        lane.push(client, sent);
         submit(client, sent.query);
       });
       return this.runner.completed(p, started, result);
@@ -185,7 +159,7 @@ export class StatementLanes {
     const now = performance.now();
     for (const lane of this.lanes) {
       if (lane.closing) continue;
-      const load = lane.pending + lane.entries.length;
+      const load = lane.load;
       if (load === 0) return lane;
       if (lane.entries.length > 0 && now - lane.headSince > HEAD_STALL_MS) continue;
       if (load < bestLoad) {
@@ -203,75 +177,19 @@ export class StatementLanes {
   }
 
   private open(): Lane {
-    const lane: Lane = {
-      client: undefined,
-      pending: 0,
-      ready: this.source.acquire(Date.now() + this.acquireTimeoutMs).then(
-        (client) => {
-          lane.client = client;
-          setPipelineMode(client, true);
-          return client;
-        },
-        (error: unknown) => {
-          this.remove(lane);
-          throw error;
-        },
-      ),
-      entries: [],
-      corked: false,
-      closing: false,
-      broken: undefined,
-      lastCancelAt: 0,
-      headSince: 0,
-      cancelSent: undefined,
-    };
+    const lane = new Lane(this.source.acquire(Date.now() + this.acquireTimeoutMs), (failed) => this.remove(failed));
     this.lanes.push(lane);
     return lane;
   }
 
-  /** Statements given to a lane in one event-loop turn leave in one write. */
-  private cork(lane: Lane, client: pg.PoolClient): void {
-    if (lane.corked) return;
-    const socket = socketOf(client);
-    lane.corked = true;
-    socket.cork();
-    setImmediate(() => {
-      lane.corked = false;
-      socket.uncork();
-    });
-  }
-
-  private answered(lane: Lane, entry: Entry): void {
-    const at = lane.entries.indexOf(entry);
-    if (at !== -1) lane.entries.splice(at, 1);
-    const client = lane.client;
-    const status = client?.getTransactionStatus();
+  private answered(lane: Lane, entry: LaneEntry): void {
+    lane.answered(entry);
+    const status = lane.client?.getTransactionStatus();
     if (lane.broken === undefined && (status === 'T' || status === 'E')) {
       // Nothing that opens a transaction is pipelined; should one slip through, its session must go.
       this.retire(lane, new Error('a pipelined session was left inside a transaction'));
     }
-    const head = lane.entries[0];
-    if (head) lane.headSince = performance.now();
-    if (head?.cancelled) this.sendCancel(lane);
-    if (lane.entries.length === 0 && lane.pending === 0) this.release(lane);
-  }
-
-  /** Cancels `entry` on the server once it is the statement the server runs. */
-  private cancel(lane: Lane, entry: Entry): void {
-    if (entry.cancelled) return;
-    entry.cancelled = true;
-    if (lane.entries[0] === entry) this.sendCancel(lane);
-  }
-
-  private sendCancel(lane: Lane): void {
-    const client = lane.client;
-    if (!client) return;
-    lane.lastCancelAt = Date.now();
-    const sent = cancelRunningStatement(client);
-    lane.cancelSent = sent;
-    void sent.finally(() => {
-      if (lane.cancelSent === sent) lane.cancelSent = undefined;
-    });
+    if (lane.load === 0) this.release(lane);
   }
 
   /**
@@ -298,20 +216,17 @@ export class StatementLanes {
 
   /** The lane takes no new statements, and its session is closed once drained. */
   private retire(lane: Lane, reason: Error): void {
-    lane.broken ??= reason;
-    lane.closing = true;
-    if (lane.entries.length === 0 && lane.pending === 0) this.release(lane);
+    lane.retire(reason);
+    if (lane.load === 0) this.release(lane);
   }
 
   private release(lane: Lane): void {
     this.remove(lane);
-    lane.closing = true;
-    const client = lane.client;
-    if (!client) return;
-    lane.client = undefined;
-    setPipelineMode(client, false);
+    const detached = lane.detach();
+    if (!detached) return;
+    const { client, settled } = detached;
     // A cancel still on its way could hit the session's next user: let it land first.
-    if (lane.cancelSent) void lane.cancelSent.then(() => this.source.release(client, lane.broken));
+    if (settled) void settled.then(() => this.source.release(client, lane.broken));
     else this.source.release(client, lane.broken);
   }
 

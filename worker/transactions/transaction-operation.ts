@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { TransactionErrors } from '../../shared/errors';
-import { PluginErrorCode } from '../../shared/error-codes';
+import { isRetryableSqlState, PluginErrorCode } from '../../shared/error-codes';
 import { PluginError } from '../../shared/plugin-error';
 import type { TransactionParams } from '../../shared/transaction-params';
 import type { Cancellation } from '../statements/cancellation';
@@ -12,8 +12,6 @@ import { TransactionStatusWatch } from './transaction-status';
 export interface BatchResult {
   results: { rows: unknown[]; rowCount: number | null; command: string }[];
 }
-
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 
 /**
  * The `transaction` operation: every statement commits or none does. A failure
@@ -71,8 +69,8 @@ export async function runBatchTransaction(
 
 function failure(index: number, error: PluginError, extra: Record<string, unknown> = {}): PluginError {
   if (error.code === PluginErrorCode.CONNECTION_FAILED) return error; // outcome unknown: say so, not "rolled back"
-  const sqlState = (error.details.sqlState as string | undefined) ?? '';
-  return TransactionErrors.batchFailed(index, error.message, { ...error.details, cause: error.code, ...extra }, RETRYABLE_SQLSTATES.has(sqlState));
+  const sqlState = error.details.sqlState as string | undefined;
+  return TransactionErrors.batchFailed(index, error.message, { ...error.details, cause: error.code, ...extra }, isRetryableSqlState(sqlState));
 }
 
 function remaining(deadline: number | undefined): { timeout?: number } {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { TransactionErrors, type TransactionReason } from '../../shared/errors';
-import { PluginErrorCode } from '../../shared/error-codes';
+import { PluginErrorCode, RETRYABLE_SQLSTATES } from '../../shared/error-codes';
 import type { StatementParams } from '../../shared/operation-params';
 import { PluginError } from '../../shared/plugin-error';
 import type { QueryResult } from '../../shared/results';
@@ -29,7 +29,6 @@ interface Handle {
 
 /** How many finished ids are remembered, to say what happened to them. */
 const REMEMBERED_ENDINGS = 10_000;
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 
 /**
  * The open transaction handles of one instance. Ids are random UUIDs; each

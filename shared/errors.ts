@@ -1,5 +1,6 @@
 import { PluginErrorCode } from './error-codes';
 import { PluginError } from './plugin-error';
+import { invalidParams } from './validation';
 
 /**
  * Every plugin error message, defined once. Callers build errors through these
@@ -13,11 +14,11 @@ export const Errors = {
     }),
 
   configRequired: (instanceId: string) =>
-    new PluginError(
-      PluginErrorCode.INVALID_PARAMS,
-      `Invalid params: config: required on the first execute for instance '${instanceId}'`,
-      { issues: [{ path: 'config', message: `required on the first execute for instance '${instanceId}'` }] },
-    ),
+    invalidParams([{ path: 'config', message: `required on the first execute for instance '${instanceId}'` }]),
+
+  /** Host side: `executePlugin` named a plugin the manager has no definition for. */
+  unknownPlugin: (pluginName: string, known: readonly string[]) =>
+    invalidParams([{ path: 'pluginName', message: `unknown plugin '${pluginName}'` }], { plugins: [...known] }),
 
   connectionFailed: (reason: string, details: Record<string, unknown>, retryable: boolean) =>
     new PluginError(PluginErrorCode.CONNECTION_FAILED, `Could not connect to PostgreSQL: ${reason}`, details, retryable),

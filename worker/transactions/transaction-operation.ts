@@ -3,6 +3,7 @@ import { TransactionErrors } from '../../shared/errors';
 import { isRetryableSqlState, PluginErrorCode } from '../../shared/error-codes';
 import { PluginError } from '../../shared/plugin-error';
 import type { TransactionParams } from '../../shared/transaction-params';
+import { invalidParams } from '../../shared/validation';
 import type { Cancellation } from '../statements/cancellation';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import type { StatementRunner } from '../statements/statement-runner';
@@ -30,7 +31,7 @@ export async function runBatchTransaction(
     if (isTransactionControl(op.sql)) {
       const path = `params.params.operations[${i}].sql`;
       const message = 'transaction control statements are not allowed; the operation commits or rolls back itself';
-      throw new PluginError(PluginErrorCode.INVALID_PARAMS, `Invalid params: ${path}: ${message}`, { issues: [{ path, message }] });
+      throw invalidParams([{ path, message }]);
     }
   });
   const deadline = p.timeout !== undefined ? Date.now() + p.timeout : undefined;

@@ -6,6 +6,7 @@ import type { StatementParams } from '../../shared/operation-params';
 import { PluginError } from '../../shared/plugin-error';
 import type { QueryResult } from '../../shared/results';
 import type { BeginTransactionParams } from '../../shared/transaction-params';
+import { invalidParams } from '../../shared/validation';
 import type { Cancellation } from '../statements/cancellation';
 import type { ConnectionSource } from '../connection/connection-source';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
@@ -249,6 +250,6 @@ export class TransactionStore {
 }
 
 function refused(path: string, message: string): PluginError {
-  return new PluginError(PluginErrorCode.INVALID_PARAMS, `Invalid params: ${path}: ${message}`, { issues: [{ path, message }] });
+  return invalidParams([{ path, message }]);
 }
 

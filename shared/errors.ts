@@ -148,6 +148,10 @@ export const TransactionErrors = {
       false,
     ),
 
+  /** A statement of the `transaction` operation ended the transaction itself; batchFailed reports it with its index. */
+  batchEndedByStatement: () =>
+    new PluginError(PluginErrorCode.TRANSACTION_FAILED, 'the statement ended the transaction', {}, false),
+
   batchFailed: (operationIndex: number, message: string, details: Record<string, unknown>, retryable: boolean) =>
     new PluginError(
       PluginErrorCode.TRANSACTION_FAILED,

@@ -45,7 +45,7 @@ export async function runBatchTransaction(
       const statement = { sql: op.sql, ...(op.params ? { params: op.params } : {}), ...remaining(deadline) };
       try {
         const r = await runner.run(client, statement, { cancellation });
-        if (watch.status === 'I') throw new PluginError(PluginErrorCode.TRANSACTION_FAILED, 'the statement ended the transaction', {});
+        if (watch.status === 'I') throw TransactionErrors.batchEndedByStatement();
         results.push({ rows: r.rows, rowCount: r.rowCount, command: r.command });
       } catch (error) {
         await rollback(client);

@@ -1,3 +1,4 @@
+import { PluginErrorCode } from '../shared/error-codes';
 import type { PluginResult } from './envelope';
 
 /**
@@ -73,7 +74,7 @@ export async function splitBatchInsert(
   }
   if (failure !== undefined && !failure.success) {
     if (callerTransaction === undefined) await execute('rollback', { transactionId });
-    else if (failure.error.code === 'POSTGRES_INVALID_PARAMS') {
+    else if (failure.error.code === PluginErrorCode.INVALID_PARAMS) {
       await execute('execute', { sql: 'ROLLBACK TO SAVEPOINT postgres_plugin_split_batch', transactionId });
     }
     return callerTransaction === undefined ? asOneStatement<Counts>(failure) : failure;
@@ -100,8 +101,8 @@ function renumber<T>(res: PluginResult<T>, offset: number): PluginResult<T> {
  * the same error an unsplit batch gives (`POSTGRES_QUERY_FAILED`, rolled back).
  */
 function asOneStatement<T>(res: PluginResult<T>): PluginResult<T> {
-  if (res.success || res.error.code !== 'POSTGRES_TRANSACTION_FAILED') return res;
+  if (res.success || res.error.code !== PluginErrorCode.TRANSACTION_FAILED) return res;
   const { transactionId: _t, reason: _r, ...details } = res.error.details;
   const message = res.error.message.replace(/^Statement failed inside transaction '[^']*'; the transaction is aborted until rollback: /, '');
-  return { success: false, error: { ...res.error, code: 'POSTGRES_QUERY_FAILED', message, details: { ...details, rolledBack: true } } };
+  return { success: false, error: { ...res.error, code: PluginErrorCode.QUERY_FAILED, message, details: { ...details, rolledBack: true } } };
 }

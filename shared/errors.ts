@@ -107,11 +107,15 @@ export const TransactionErrors = {
       false,
     ),
 
+  /**
+   * `details.statementMessage` is the statement's own message, unwrapped, so a
+   * caller can report the failure as the statement's (the host's batch splitter).
+   */
   statementFailed: (transactionId: string, message: string, details: Record<string, unknown>) =>
     new PluginError(
       PluginErrorCode.TRANSACTION_FAILED,
       `Statement failed inside transaction '${transactionId}'; the transaction is aborted until rollback: ${message}`,
-      { transactionId, reason: 'aborted', ...details },
+      { transactionId, reason: 'aborted', ...details, statementMessage: message },
       false,
     ),
 

@@ -1,3 +1,5 @@
+import { PluginErrorCode } from '../shared/error-codes';
+import { invalidParams, type ValidationIssue } from '../shared/validation';
 import type { PluginResult } from './envelope';
 
 /**
@@ -73,7 +75,7 @@ export async function splitBatchInsert(
   }
   if (failure !== undefined && !failure.success) {
     if (callerTransaction === undefined) await execute('rollback', { transactionId });
-    else if (failure.error.code === 'POSTGRES_INVALID_PARAMS') {
+    else if (failure.error.code === PluginErrorCode.INVALID_PARAMS) {
       await execute('execute', { sql: 'ROLLBACK TO SAVEPOINT postgres_plugin_split_batch', transactionId });
     }
     return callerTransaction === undefined ? asOneStatement<Counts>(failure) : failure;
@@ -87,21 +89,31 @@ export async function splitBatchInsert(
   return { success: true, data: counts };
 }
 
+/** The record index at the start of an issue path (the wire's root: `params.params`). */
+const RECORD_PATH = /^params\.params\.records\[(\d+)\]/;
+
+/**
+ * A refusal of the request that started at record `offset`, with its record
+ * indexes made the whole batch's. The message is rebuilt from the shifted
+ * issues the way the worker built it (invalidParams), so no text is parsed.
+ */
 function renumber<T>(res: PluginResult<T>, offset: number): PluginResult<T> {
-  if (res.success) return res;
-  const issues = res.error.details.issues as { path: string; message: string }[] | undefined;
-  if (!issues) return res;
-  const shifted = issues.map((i) => ({ ...i, path: i.path.replace(/^params\.params\.records\[(\d+)\]/, (_, n: string) => `params.params.records[${Number(n) + offset}]`) }));
-  return { success: false, error: { ...res.error, message: res.error.message.replace(/records\[(\d+)\]/g, (_, n: string) => `records[${Number(n) + offset}]`), details: { ...res.error.details, issues: shifted } } };
+  if (res.success || res.error.code !== PluginErrorCode.INVALID_PARAMS) return res;
+  const issues = res.error.details.issues;
+  if (!Array.isArray(issues)) return res;
+  const shifted = (issues as ValidationIssue[]).map((i) => ({ ...i, path: i.path.replace(RECORD_PATH, (_, n: string) => `params.params.records[${Number(n) + offset}]`) }));
+  const rebuilt = invalidParams(shifted, res.error.details);
+  return { success: false, error: { ...res.error, message: rebuilt.message, details: rebuilt.details } };
 }
 
 /**
  * The handle is the splitter's own: a statement failing in it is reported as
- * the same error an unsplit batch gives (`POSTGRES_QUERY_FAILED`, rolled back).
+ * the same error an unsplit batch gives (`POSTGRES_QUERY_FAILED`, rolled back),
+ * with the statement's own message (`details.statementMessage`).
  */
 function asOneStatement<T>(res: PluginResult<T>): PluginResult<T> {
-  if (res.success || res.error.code !== 'POSTGRES_TRANSACTION_FAILED') return res;
-  const { transactionId: _t, reason: _r, ...details } = res.error.details;
-  const message = res.error.message.replace(/^Statement failed inside transaction '[^']*'; the transaction is aborted until rollback: /, '');
-  return { success: false, error: { ...res.error, code: 'POSTGRES_QUERY_FAILED', message, details: { ...details, rolledBack: true } } };
+  if (res.success || res.error.code !== PluginErrorCode.TRANSACTION_FAILED) return res;
+  const { transactionId: _t, reason: _r, statementMessage, ...details } = res.error.details;
+  const message = typeof statementMessage === 'string' ? statementMessage : res.error.message;
+  return { success: false, error: { ...res.error, code: PluginErrorCode.QUERY_FAILED, message, details: { ...details, rolledBack: true } } };
 }

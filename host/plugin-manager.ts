@@ -190,10 +190,7 @@ export class PluginManager extends EventEmitter {
     if (this.closed) throw Errors.workerUnavailable('the plugin manager was shut down');
     const definition = this.definitions.get(pluginName);
     if (!definition) {
-      throw new PluginError('POSTGRES_INVALID_PARAMS', `Invalid params: pluginName: unknown plugin '${pluginName}'`, {
-        issues: [{ path: 'pluginName', message: `unknown plugin '${pluginName}'` }],
-        plugins: [...this.definitions.keys()],
-      });
+      throw Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
     }
     if (this.supervisors.size >= this.options.maxWorkers && !this.retireLeastRecentlyUsed()) {
       throw Errors.workerUnavailable(`maxWorkers (${this.options.maxWorkers}) reached and every worker is busy`);

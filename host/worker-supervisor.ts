@@ -1,4 +1,5 @@
 import type pino from 'pino';
+import { PluginErrorCode } from '../shared/error-codes';
 import { Errors, TransactionErrors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
 import { Method, type InstanceStateParams } from '../shared/protocol';
@@ -258,7 +259,7 @@ export class WorkerSupervisor {
     const { heartbeatIntervalMs, heartbeatTimeoutMs } = this.options;
     this.heartbeat = setInterval(() => {
       worker.request(Method.heartbeat, null, { deadlineMs: heartbeatTimeoutMs }).catch((error: PluginError) => {
-        if (this.worker !== worker || error.code !== 'POSTGRES_QUERY_TIMEOUT') return;
+        if (this.worker !== worker || error.code !== PluginErrorCode.QUERY_TIMEOUT) return;
         this.options.logger.error({ pid: worker.pid, heartbeatTimeoutMs }, 'worker event loop unresponsive; killing it');
         this.options.onWorkerEvent({ type: 'unresponsive', pid: worker.pid, generation: this.generation });
         worker.kill();
@@ -288,5 +289,5 @@ export class WorkerSupervisor {
 /** After these, the worker no longer holds the transaction. */
 function isFinal(operation: string, error: unknown): boolean {
   const code = (error as PluginError).code;
-  return operation === 'commit' || operation === 'rollback' || code === 'POSTGRES_TRANSACTION_NOT_FOUND';
+  return operation === 'commit' || operation === 'rollback' || code === PluginErrorCode.TRANSACTION_NOT_FOUND;
 }

@@ -23,6 +23,17 @@ export const PluginErrorCode = {
 
 export type PluginErrorCode = (typeof PluginErrorCode)[keyof typeof PluginErrorCode];
 
+/**
+ * SQLSTATEs after which repeating the whole request as-is is safe (DESIGN §6):
+ * serialization failure and deadlock; the server rolled the transaction back whole.
+ */
+export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);
+
+/** Whether an error with this SQLSTATE is `retryable` (see RETRYABLE_SQLSTATES). */
+export function isRetryableSqlState(sqlState: string | undefined): boolean {
+  return sqlState !== undefined && RETRYABLE_SQLSTATES.has(sqlState);
+}
+
 /** JSON-RPC 2.0 `error.code` values used on the wire. */
 export const RpcErrorCode = {
   PARSE_ERROR: -32700,

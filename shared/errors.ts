@@ -1,5 +1,6 @@
 import { PluginErrorCode } from './error-codes';
 import { PluginError } from './plugin-error';
+import { invalidParams } from './validation';
 
 /**
  * Every plugin error message, defined once. Callers build errors through these
@@ -13,11 +14,11 @@ export const Errors = {
     }),
 
   configRequired: (instanceId: string) =>
-    new PluginError(
-      PluginErrorCode.INVALID_PARAMS,
-      `Invalid params: config: required on the first execute for instance '${instanceId}'`,
-      { issues: [{ path: 'config', message: `required on the first execute for instance '${instanceId}'` }] },
-    ),
+    invalidParams([{ path: 'config', message: `required on the first execute for instance '${instanceId}'` }]),
+
+  /** Host side: `executePlugin` named a plugin the manager has no definition for. */
+  unknownPlugin: (pluginName: string, known: readonly string[]) =>
+    invalidParams([{ path: 'pluginName', message: `unknown plugin '${pluginName}'` }], { plugins: [...known] }),
 
   connectionFailed: (reason: string, details: Record<string, unknown>, retryable: boolean) =>
     new PluginError(PluginErrorCode.CONNECTION_FAILED, `Could not connect to PostgreSQL: ${reason}`, details, retryable),
@@ -106,11 +107,15 @@ export const TransactionErrors = {
       false,
     ),
 
+  /**
+   * `details.statementMessage` is the statement's own message, unwrapped, so a
+   * caller can report the failure as the statement's (the host's batch splitter).
+   */
   statementFailed: (transactionId: string, message: string, details: Record<string, unknown>) =>
     new PluginError(
       PluginErrorCode.TRANSACTION_FAILED,
       `Statement failed inside transaction '${transactionId}'; the transaction is aborted until rollback: ${message}`,
-      { transactionId, reason: 'aborted', ...details },
+      { transactionId, reason: 'aborted', ...details, statementMessage: message },
       false,
     ),
 
@@ -146,6 +151,10 @@ export const TransactionErrors = {
       { transactionId, reason: 'aborted' },
       false,
     ),
+
+  /** A statement of the `transaction` operation ended the transaction itself; batchFailed reports it with its index. */
+  batchEndedByStatement: () =>
+    new PluginError(PluginErrorCode.TRANSACTION_FAILED, 'the statement ended the transaction', {}, false),
 
   batchFailed: (operationIndex: number, message: string, details: Record<string, unknown>, retryable: boolean) =>
     new PluginError(

@@ -43,10 +43,14 @@ function joinPath(root: string, path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
-/** The `POSTGRES_INVALID_PARAMS` error for a set of issues; its message names every field. */
-export function invalidParams(issues: ValidationIssue[]): PluginError {
+/**
+ * The `POSTGRES_INVALID_PARAMS` error for a set of issues; its message names
+ * every field and is derived from the issues alone, so an error rebuilt from
+ * its `details.issues` reads the same. `details` adds fields beside `issues`.
+ */
+export function invalidParams(issues: ValidationIssue[], details: Record<string, unknown> = {}): PluginError {
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  return new PluginError(PluginErrorCode.INVALID_PARAMS, `Invalid params: ${summary}`, { issues });
+  return new PluginError(PluginErrorCode.INVALID_PARAMS, `Invalid params: ${summary}`, { ...details, issues });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { DatabaseError } from 'pg';
+import { isRetryableSqlState } from '../../shared/error-codes';
 import { Errors } from '../../shared/errors';
 import { PluginError } from '../../shared/plugin-error';
 import { scrubText } from '../../shared/redaction';
@@ -24,8 +25,6 @@ export interface ErrorContext {
   secrets: readonly (string | undefined)[];
 }
 
-/** SQLSTATEs after which repeating the whole request as-is is safe (DESIGN §6). */
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 /** Node socket error codes meaning no connection was made. */
 const CONNECT_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT', 'EACCES']);
 
@@ -79,7 +78,7 @@ function fromDatabaseError(
   if (ctx.phase === 'connect' || sqlState === '53300' || sqlState === '57P03') {
     return Errors.connectionFailed(message, { ...where, sqlState }, sqlState !== '3D000');
   }
-  return Errors.queryFailed(message, databaseErrorDetails(err, ctx), RETRYABLE_SQLSTATES.has(sqlState));
+  return Errors.queryFailed(message, databaseErrorDetails(err, ctx), isRetryableSqlState(sqlState));
 }
 
 /** The database's own detail, kept field by field (never flattened into the message). */

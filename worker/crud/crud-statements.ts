@@ -1,7 +1,6 @@
 import { escapeIdentifier } from 'pg';
 import type { CountParams, DeleteParams, FindOneParams, FindParams, InsertParams, UpdateParams } from '../../shared/crud-params';
-import { PluginError } from '../../shared/plugin-error';
-import { PluginErrorCode } from '../../shared/error-codes';
+import { invalidParams } from '../../shared/validation';
 import { qualifiedName } from '../schema/ddl-builder';
 import { buildWhere, ParamList } from './where-builder';
 
@@ -29,7 +28,7 @@ function requireWhere(where: string, allowAll: boolean | undefined, operation: s
   if (where || allowAll) return;
   const path = 'params.params.where';
   const message = `${operation} without a where condition would touch every row; pass allowAll: true to mean it`;
-  throw new PluginError(PluginErrorCode.INVALID_PARAMS, `Invalid params: ${path}: ${message}`, { issues: [{ path, message }] });
+  throw invalidParams([{ path, message }]);
 }
 
 export function insertStatement(p: InsertParams): Statement {

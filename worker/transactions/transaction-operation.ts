@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { TransactionErrors } from '../../shared/errors';
-import { PluginErrorCode } from '../../shared/error-codes';
+import { isRetryableSqlState, PluginErrorCode } from '../../shared/error-codes';
 import { PluginError } from '../../shared/plugin-error';
 import type { TransactionParams } from '../../shared/transaction-params';
+import { invalidParams } from '../../shared/validation';
 import type { Cancellation } from '../statements/cancellation';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import type { StatementRunner } from '../statements/statement-runner';
@@ -12,8 +13,6 @@ import { TransactionStatusWatch } from './transaction-status';
 export interface TransactionOperationResult {
   results: { rows: unknown[]; rowCount: number | null; command: string }[];
 }
-
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 
 /**
  * The `transaction` operation: every statement commits or none does. A failure
@@ -32,7 +31,7 @@ export async function runTransactionOperation(
     if (isTransactionControl(op.sql)) {
       const path = `params.params.operations[${i}].sql`;
       const message = 'transaction control statements are not allowed; the operation commits or rolls back itself';
-      throw new PluginError(PluginErrorCode.INVALID_PARAMS, `Invalid params: ${path}: ${message}`, { issues: [{ path, message }] });
+      throw invalidParams([{ path, message }]);
     }
   });
   const deadline = p.timeout !== undefined ? Date.now() + p.timeout : undefined;
@@ -46,7 +45,7 @@ export async function runTransactionOperation(
       const statement = { sql: op.sql, ...(op.params ? { params: op.params } : {}), ...remaining(deadline) };
       try {
         const r = await runner.run(client, statement, { cancellation });
-        if (watch.status === 'I') throw new PluginError(PluginErrorCode.TRANSACTION_FAILED, 'the statement ended the transaction', {});
+        if (watch.status === 'I') throw TransactionErrors.batchEndedByStatement();
         results.push({ rows: r.rows, rowCount: r.rowCount, command: r.command });
       } catch (error) {
         await rollback(client);
@@ -71,8 +70,8 @@ export async function runTransactionOperation(
 
 function failure(index: number, error: PluginError, extra: Record<string, unknown> = {}): PluginError {
   if (error.code === PluginErrorCode.CONNECTION_FAILED) return error; // outcome unknown: say so, not "rolled back"
-  const sqlState = (error.details.sqlState as string | undefined) ?? '';
-  return TransactionErrors.batchFailed(index, error.message, { ...error.details, cause: error.code, ...extra }, RETRYABLE_SQLSTATES.has(sqlState));
+  const sqlState = error.details.sqlState as string | undefined;
+  return TransactionErrors.batchFailed(index, error.message, { ...error.details, cause: error.code, ...extra }, isRetryableSqlState(sqlState));
 }
 
 function remaining(deadline: number | undefined): { timeout?: number } {

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { TransactionErrors, type TransactionReason } from '../../shared/errors';
-import { PluginErrorCode } from '../../shared/error-codes';
+import { PluginErrorCode, RETRYABLE_SQLSTATES } from '../../shared/error-codes';
 import type { StatementParams } from '../../shared/operation-params';
 import { PluginError } from '../../shared/plugin-error';
 import type { QueryResult } from '../../shared/results';
 import type { BeginTransactionParams } from '../../shared/transaction-params';
+import { invalidParams } from '../../shared/validation';
 import type { Cancellation } from '../statements/cancellation';
 import type { ConnectionSource } from '../connection/connection-source';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
@@ -29,7 +30,6 @@ interface Handle {
 
 /** How many finished ids are remembered, to say what happened to them. */
 const REMEMBERED_ENDINGS = 10_000;
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 
 /**
  * The open transaction handles of one instance. Ids are random UUIDs; each
@@ -250,6 +250,6 @@ export class TransactionStore {
 }
 
 function refused(path: string, message: string): PluginError {
-  return new PluginError(PluginErrorCode.INVALID_PARAMS, `Invalid params: ${path}: ${message}`, { issues: [{ path, message }] });
+  return invalidParams([{ path, message }]);
 }
 

@@ -86,6 +86,22 @@ export const Errors = {
     new PluginError(PluginErrorCode.QUERY_FAILED, `Internal error: ${message}`, {}, false),
 } as const;
 
+/** What the server did with a transaction a statement ended from inside. */
+export type TransactionOutcome = 'committed' | 'rolled-back' | 'prepared' | 'unknown';
+
+function describeOutcome(outcome: TransactionOutcome): string {
+  switch (outcome) {
+    case 'committed':
+      return 'its work so far was committed';
+    case 'rolled-back':
+      return 'its work so far was rolled back';
+    case 'prepared':
+      return 'it was prepared for two-phase commit and is still pending';
+    default:
+      return 'whether its work was committed is unknown';
+  }
+}
+
 /** The fate of a transaction handle, named in every error about it. */
 export type TransactionReason = 'committed' | 'rolled-back' | 'idle-timeout' | 'aborted' | 'unknown' | 'worker-restarted';
 
@@ -144,17 +160,27 @@ export const TransactionErrors = {
       false,
     ),
 
-  endedByStatement: (transactionId: string) =>
+  /** A statement ended the handle's transaction from inside; `outcome` is what the server says happened to it. */
+  endedByStatement: (transactionId: string, outcome: TransactionOutcome = 'unknown') =>
     new PluginError(
       PluginErrorCode.TRANSACTION_FAILED,
-      `A statement ended transaction '${transactionId}' from inside; use the commit and rollback operations`,
-      { transactionId, reason: 'aborted' },
+      `A statement ended transaction '${transactionId}' from inside (${describeOutcome(outcome)}); use the commit and rollback operations`,
+      { transactionId, reason: outcome === 'committed' ? 'committed' : 'aborted', outcome, rolledBack: outcome === 'rolled-back', committed: outcome === 'committed' },
       false,
     ),
 
-  /** A statement of the `transaction` operation ended the transaction itself; batchFailed reports it with its index. */
-  batchEndedByStatement: () =>
-    new PluginError(PluginErrorCode.TRANSACTION_FAILED, 'the statement ended the transaction', {}, false),
+  /**
+   * Operation `operationIndex` of the `transaction` operation ended the
+   * transaction itself: what ran before it is `outcome` (committed, rolled
+   * back, prepared or unknown), the operations after it did not run.
+   */
+  batchEndedByStatement: (operationIndex: number, outcome: TransactionOutcome) =>
+    new PluginError(
+      PluginErrorCode.TRANSACTION_FAILED,
+      `Operation ${operationIndex} ended the transaction from inside (${describeOutcome(outcome)}); the operations after it did not run`,
+      { operationIndex, outcome, rolledBack: outcome === 'rolled-back', committed: outcome === 'committed' },
+      false,
+    ),
 
   batchFailed: (operationIndex: number, message: string, details: Record<string, unknown>, retryable: boolean) =>
     new PluginError(

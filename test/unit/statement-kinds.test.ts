@@ -1,4 +1,6 @@
-import { changesSession, isIndependentRowStatement } from '../../worker/sql/statement-kinds';
+import { changesSession, grammarReady, isIndependentRowStatement } from '../../worker/sql/statement-kinds';
+
+beforeAll(() => grammarReady);
 
 test.each([
   'SET statement_timeout = 1',

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { changesSession } from '../sql/statement-kinds';
+import type { StatementReading } from '../sql/statement-reading';
 import { forgetPreparedStatements } from './pg-internals';
 
 /**
@@ -7,7 +7,8 @@ import { forgetPreparedStatements } from './pg-internals';
  * temp table, a held advisory lock, a `LISTEN`, a cursor WITH HOLD, another
  * role) must not reach the next request that borrows the session. Resetting
  * every session on release would cost a round trip per request, so the
- * statements that can change session state are recognised by their text, and
+ * statements that can change session state are recognised from their parse
+ * tree (sql/statement-reading), and
  * only a session that ran one is reset (`DISCARD ALL`) before it goes back to
  * the pool. Settings given at connect time (statement_timeout, lock_timeout,
  * application_name) are the session's defaults, so `DISCARD ALL` keeps them.
@@ -16,9 +17,9 @@ import { forgetPreparedStatements } from './pg-internals';
 /** Sessions that ran a statement that may have changed session state. */
 const touched = new WeakSet<pg.ClientBase>();
 
-/** Notes that `client` ran `sql`. */
-export function noteStatement(client: pg.ClientBase, sql: string, multiStatement: boolean | undefined): void {
-  if (changesSession(sql, multiStatement)) touched.add(client);
+/** Notes that `client` ran a statement read as `reading` (a multi-statement script always counts). */
+export function noteStatement(client: pg.ClientBase, reading: StatementReading, multiStatement: boolean | undefined): void {
+  if (multiStatement || reading.changesSession) touched.add(client);
 }
 
 /** Whether the session must be reset before it is reused. */

@@ -13,6 +13,7 @@ import { ConnectionSource } from '../connection/connection-source';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import { endpointOf, secretsOf } from '../connection/pool-options';
 import { createLogger, type Logger } from '../runtime/logger';
+import { grammarLoaded, grammarReady } from '../sql/statement-reading';
 import type { Cancellation } from '../statements/cancellation';
 import { RUN_ALONE, StatementLanes } from '../statements/statement-lanes';
 import { StatementRunner } from '../statements/statement-runner';
@@ -65,6 +66,7 @@ export class Instance {
    * or on a connection of its own. This is the worker's hot path.
    */
   async run(p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
+    if (!grammarLoaded()) await grammarReady;
     if (p.transactionId !== undefined) return this.transactions.run(p.transactionId, p, cancellation);
     const lanes = this.lanes;
     if (lanes === undefined || !lanes.accepts(p)) return this.runAlone(p, cancellation);
@@ -91,7 +93,8 @@ export class Instance {
   }
 
   /** The `transaction` operation: the statements in one transaction, all or nothing. */
-  runTransaction(p: TransactionParams, cancellation?: Cancellation): Promise<TransactionOperationResult> {
+  async runTransaction(p: TransactionParams, cancellation?: Cancellation): Promise<TransactionOperationResult> {
+    if (!grammarLoaded()) await grammarReady;
     return this.withClient((client) => runTransactionOperation(client, this.runner, p, this.errorContext, cancellation));
   }
 

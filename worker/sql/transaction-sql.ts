@@ -13,17 +13,6 @@ export function beginStatement(mode: TransactionMode): string {
 }
 
 /**
- * Statements that would end or restart the transaction from inside. Refused
- * up front inside transactions; the ReadyForQuery status check catches what a
- * comment or odd spelling hides from this pattern.
- */
-const TRANSACTION_CONTROL = /^\s*(commit|end|abort|begin|start\s+transaction|prepare\s+transaction|rollback(?!\s+(work\s+|transaction\s+)?to\b))\b/i;
-
-export function isTransactionControl(sql: string): boolean {
-  return TRANSACTION_CONTROL.test(sql);
-}
-
-/**
  * Taking the first snapshot right after `BEGIN READ ONLY` makes PostgreSQL
  * refuse `SET TRANSACTION READ WRITE` for the rest of the transaction: before
  * any query the mode could still be switched, which would escape read-only.

@@ -1,8 +1,13 @@
+import { isPreparable } from '../sql/statement-kinds';
+
+/** The plugin's own server-side prepared statements are named with this prefix; callers may not use it. */
+export const PREPARED_NAME_PREFIX = 'postgres_plugin_';
+
 /**
  * Names for server-side prepared statements, one per distinct SQL text of an
  * instance. Bounded: past `capacity` texts, new ones run unnamed, so a caller
  * that builds SQL dynamically can't grow every session's memory without end.
- * Only plain DML/queries are named; DDL and session commands run unnamed.
+ * Only one plain SELECT/INSERT/UPDATE/DELETE is named; anything else runs unnamed.
  */
 export class PreparedStatementCache {
   private readonly names = new Map<string, string | null>();
@@ -15,10 +20,8 @@ export class PreparedStatementCache {
     const known = this.names.get(sql);
     if (known !== undefined) return known ?? undefined;
     if (this.names.size >= this.capacity) return undefined;
-    const name = PREPARABLE.test(sql) ? `pp_${(this.next++).toString(36)}` : null;
+    const name = isPreparable(sql) ? `${PREPARED_NAME_PREFIX}${(this.next++).toString(36)}` : null;
     this.names.set(sql, name);
     return name ?? undefined;
   }
 }
-
-const PREPARABLE = /^\s*(select|insert|update|delete|with|values)\b/i;

@@ -3,15 +3,17 @@ import type { NormalizedConfig } from '../../shared/config-schema';
 import type { StatementParams } from '../../shared/operation-params';
 import type { FieldInfo, QueryResult } from '../../shared/results';
 import { Errors } from '../../shared/errors';
+import { invalidParams } from '../../shared/validation';
 import type { PluginError } from '../../shared/plugin-error';
 import { type Cancellation } from './cancellation';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import type { Logger } from '../runtime/logger';
-import { PreparedStatementCache } from './prepared-statement-cache';
 import { QueryStats } from './query-stats';
 import { noteStatement } from '../connection/session-reset';
 import { cancelRunningStatement } from '../connection/cancel-request';
-import { extendedQuery, forgetPreparedStatement, simpleQuery } from '../connection/pg-internals';
+import { extendedQuery, forgetPreparedStatement, forgetPreparedStatements, simpleQuery } from '../connection/pg-internals';
+import { readStatement } from '../sql/statement-reading';
+import { PREPARED_NAME_PREFIX, PreparedStatementCache } from './prepared-statement-cache';
 
 /** SQLSTATE 0A000 with this message: a prepared plan went stale after DDL; re-preparing is safe. */
 const STALE_PLAN = /cached plan must not change result type/;
@@ -133,7 +135,19 @@ export class StatementRunner {
   }
 
   private async send(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
-    noteStatement(client, p.sql, p.multiStatement);
+    const reading = readStatement(p.sql);
+    noteStatement(client, reading, p.multiStatement);
+    if (reading.preparedNames.length === 0) return this.sendStatement(client, p);
+    refuseReservedNames(reading.preparedNames);
+    try {
+      return await this.sendStatement(client, p);
+    } finally {
+      // DEALLOCATE ALL or DISCARD ALL dropped the plugin's prepared statements too: pg must prepare them again.
+      if (reading.preparedNames.includes('*')) forgetPreparedStatements(client);
+    }
+  }
+
+  private async sendStatement(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
     // The explicit opt-in: simple protocol, several statements, no params.
     if (p.multiStatement) return shape(await simpleQuery(client, p.sql));
     const query = this.queryConfig(p);
@@ -183,6 +197,15 @@ export function shape(result: pg.QueryResult): QueryResult {
     fields[i] = { name: f.name, dataTypeID: f.dataTypeID };
   }
   return { rows: result.rows, rowCount: result.rowCount, command: result.command, fields };
+}
+
+/** A caller's PREPARE, EXECUTE or DEALLOCATE may not touch the plugin's own prepared statements. */
+function refuseReservedNames(names: readonly string[]): void {
+  for (const name of names) {
+    if (name.startsWith(PREPARED_NAME_PREFIX)) {
+      throw invalidParams([{ path: 'params.params.sql', message: `prepared statement names starting with '${PREPARED_NAME_PREFIX}' are the plugin's own: choose another name` }]);
+    }
+  }
 }
 
 function isStalePlan(error: unknown): boolean {

@@ -2,12 +2,15 @@ import type pg from 'pg';
 import { TransactionErrors } from '../../shared/errors';
 import { isRetryableSqlState, PluginErrorCode } from '../../shared/error-codes';
 import { PluginError } from '../../shared/plugin-error';
+import type { QueryResult } from '../../shared/results';
 import type { TransactionParams } from '../../shared/transaction-params';
 import { invalidParams } from '../../shared/validation';
 import type { Cancellation } from '../statements/cancellation';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import type { StatementRunner } from '../statements/statement-runner';
-import { beginStatement, isTransactionControl, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
+import { isTransactionControl } from '../sql/statement-kinds';
+import { beginStatement, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
+import { endingOf } from './transaction-ending';
 import { TransactionStatusWatch } from './transaction-status';
 
 export interface TransactionOperationResult {
@@ -43,14 +46,20 @@ export async function runTransactionOperation(
     for (let i = 0; i < p.operations.length; i++) {
       const op = p.operations[i]!;
       const statement = { sql: op.sql, ...(op.params ? { params: op.params } : {}), ...remaining(deadline) };
+      let r: QueryResult;
       try {
-        const r = await runner.run(client, statement, { cancellation });
-        if (watch.status === 'I') throw TransactionErrors.batchEndedByStatement();
-        results.push({ rows: r.rows, rowCount: r.rowCount, command: r.command });
+        r = await runner.run(client, statement, { cancellation });
       } catch (error) {
         await rollback(client);
         throw failure(i, error as PluginError);
       }
+      const ending = endingOf(r.command, watch.status);
+      if (ending !== undefined) {
+        // Refused up front by the grammar; should one get through, the answer says what happened.
+        if (watch.status !== 'I') await rollback(client);
+        throw TransactionErrors.batchEndedByStatement(i, ending);
+      }
+      results.push({ rows: r.rows, rowCount: r.rowCount, command: r.command });
     }
     try {
       await client.query('COMMIT');

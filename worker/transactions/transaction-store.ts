@@ -12,7 +12,9 @@ import type { ConnectionSource } from '../connection/connection-source';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import type { Logger } from '../runtime/logger';
 import type { StatementRunner } from '../statements/statement-runner';
-import { beginStatement, isTransactionControl, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
+import { isTransactionControl } from '../sql/statement-kinds';
+import { beginStatement, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
+import { endingOf } from './transaction-ending';
 import { TransactionStatusWatch } from './transaction-status';
 
 interface Handle {
@@ -88,7 +90,7 @@ export class TransactionStore {
       if (p.multiStatement && handle.readOnly) {
         throw refused('params.params.multiStatement', 'not allowed inside a readOnly transaction');
       }
-      if (!p.multiStatement && isTransactionControl(p.sql)) {
+      if (isTransactionControl(p.sql)) {
         throw refused('params.params.sql', 'transaction control statements are not allowed inside a transaction; use commit or rollback');
       }
       let result: QueryResult;
@@ -97,10 +99,12 @@ export class TransactionStore {
       } catch (error) {
         throw await this.statementError(handle, error as PluginError);
       }
-      if (handle.watch.status === 'I') {
-        // The statement ended the transaction from inside (hidden COMMIT, PREPARE TRANSACTION…).
-        await this.finish(handle, result.command === 'COMMIT' ? 'committed' : 'aborted');
-        throw TransactionErrors.endedByStatement(transactionId);
+      const ending = endingOf(result.command, handle.watch.status);
+      if (ending !== undefined) {
+        // Refused up front by the grammar; should one get through, the handle ends and the answer
+        // says what the server did. A session left in a chained transaction is closed, not pooled.
+        await this.finish(handle, ending === 'committed' ? 'committed' : 'aborted');
+        throw TransactionErrors.endedByStatement(transactionId, ending);
       }
       return result;
     });

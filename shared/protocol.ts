@@ -18,6 +18,8 @@ export const Method = {
   cancelRequest: '$/cancelRequest',
   progress: '$/progress',
   instanceState: 'instance/state',
+  /** Worker → host: a transaction handle ended, for any reason (commit, rollback, idle timeout, config change, close). */
+  transactionEnded: 'transaction/ended',
   /** Host → worker liveness probe, answered `null` straight from the event loop. */
   heartbeat: '$/heartbeat',
 } as const;
@@ -88,4 +90,11 @@ export interface InstanceStateParams {
   state: InstanceState;
   attempt?: number;
   error?: { code: string; message: string };
+}
+
+/** `transaction/ended`: the handle is gone from the worker; `reason` as in POSTGRES_TRANSACTION_NOT_FOUND. */
+export interface TransactionEndedParams {
+  instanceId: string;
+  transactionId: string;
+  reason: string;
 }

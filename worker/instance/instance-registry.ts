@@ -1,5 +1,5 @@
 import { Errors } from '../../shared/errors';
-import type { InstanceStateParams } from '../../shared/protocol';
+import type { InstanceStateParams, TransactionEndedParams } from '../../shared/protocol';
 import type { Logger } from '../runtime/logger';
 import { Instance } from './instance';
 
@@ -33,6 +33,7 @@ export class InstanceRegistry {
   constructor(
     private readonly logger: Logger,
     private readonly onInstanceState: (params: InstanceStateParams) => void = () => undefined,
+    private readonly onTransactionEnded: (params: TransactionEndedParams) => void = () => undefined,
   ) {}
 
   /** The instance for `instanceId`, created or reconfigured from `config` when given. */
@@ -55,6 +56,7 @@ export class InstanceRegistry {
           ...(attempt !== undefined ? { attempt } : {}),
           ...(error ? { error: { code: error.code, message: error.message } } : {}),
         }),
+      onTransactionEnded: (transactionId, reason) => this.onTransactionEnded({ instanceId, transactionId, reason }),
     });
     logger.level = candidate.config.logging.level;
     if (entry && entry.instance.fingerprint === candidate.fingerprint) {

@@ -48,7 +48,7 @@ export class Instance {
     this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange);
     this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
     this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
-    this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger);
+    this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger, context.onTransactionEnded);
   }
 
   /** Whether the server answered the last checkout and no statement lost its connection since. */

@@ -1,4 +1,5 @@
 import type { PluginConfig } from '../../shared/config-schema';
+import type { TransactionReason } from '../../shared/errors';
 import type { StateListener } from '../connection/connection-source';
 import type { Logger } from '../runtime/logger';
 
@@ -9,4 +10,6 @@ export interface PluginContext {
   logger?: Logger;
   /** Told when connectivity changes: `connected`, `reconnecting` (with attempt), `failed`. */
   onStateChange?: StateListener;
+  /** Told when a transaction handle ends, for any reason (commit, rollback, idle timeout, close). */
+  onTransactionEnded?: (transactionId: string, reason: TransactionReason) => void;
 }

@@ -48,6 +48,7 @@ export class TransactionStore {
     private readonly defaultIdleTimeoutMs: number,
     private readonly errorContext: Omit<ErrorContext, 'phase'>,
     private readonly logger: Logger,
+    private readonly onEnded: (transactionId: string, reason: TransactionReason) => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -249,6 +250,7 @@ export class TransactionStore {
     this.open.delete(handle.id);
     this.endings.set(handle.id, reason);
     if (this.endings.size > REMEMBERED_ENDINGS) this.endings.delete(this.endings.keys().next().value!);
+    this.onEnded(handle.id, reason);
     this.source.release(handle.client, broken);
   }
 }

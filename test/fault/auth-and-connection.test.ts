@@ -1,7 +1,8 @@
 import { PluginManager } from '../../host';
 import { memoryLogger } from '../support/memory-logger';
-import { startOwnServer, type OwnServer } from '../support/own-server';
+import { ownServerConfig, startOwnServer, type OwnServer } from '../support/own-server';
 import { freePortSync } from '../support/free-port';
+import { closeSuite } from '../support/suite-setup';
 
 // A password that must never show up anywhere: not in errors, not in logs.
 const CANARY = 'Canary-Pw-7f3a9d-DO-NOT-LEAK';
@@ -15,21 +16,18 @@ beforeAll(async () => {
   server = await startOwnServer(['--password', CANARY, '--auth', 'scram-sha-256']);
   plugins = new PluginManager({ logger: log.logger });
 });
-afterAll(async () => {
-  await plugins.shutdown();
-  await server.stop();
-});
+afterAll(() => closeSuite({ plugins, server }));
 
 const debugLogging = { level: 'trace', logQueries: true, logParameters: true, logConnections: true } as const;
 
 test('the right password works (the canary is the real password)', async () => {
-  const config = { host: server.host, port: server.port, user: server.user, password: CANARY, database: 'postgres', logging: debugLogging };
+  const config = ownServerConfig(server, { password: CANARY, logging: debugLogging });
   const res = await plugins.executePlugin('postgres-plugin', 'good', config, 'queryValue', { sql: 'SELECT $1::text', params: ['hello'] });
   expect(res).toEqual({ success: true, data: 'hello' });
 });
 
 test('a wrong password gives POSTGRES_AUTH_FAILED', async () => {
-  const config = { host: server.host, port: server.port, user: server.user, password: CANARY + '-wrong', database: 'postgres', logging: debugLogging };
+  const config = ownServerConfig(server, { password: CANARY + '-wrong', logging: debugLogging });
   const res = await plugins.executePlugin('postgres-plugin', 'bad', config, 'query', { sql: 'SELECT 1' });
   expect(res.success).toBe(false);
   if (res.success) return;

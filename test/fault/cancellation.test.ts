@@ -1,20 +1,17 @@
 import type { PluginManager } from '../../host';
 import { faultyManager, waitFor } from '../support/managers';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { countSessions } from '../support/server-activity';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
 beforeAll(async () => {
-  db = await createTestDatabase('cancellation');
-  plugins = faultyManager({ deadlineGraceMs: 200 });
+  ({ db, plugins } = await openSuite('cancellation', { manager: () => faultyManager({ deadlineGraceMs: 200 }) }));
 });
-afterAll(async () => {
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugins, db }));
 
-const sleeping = async () =>
-  (await db.admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'")).rows[0].n as number;
+const sleeping = () => countSessions(db.admin, { query: 'SELECT pg_sleep(30)', state: 'active' });
 
 test('the host deadline answers POSTGRES_QUERY_TIMEOUT and pg_sleep(30) is gone within 1 s', async () => {
   const config = { ...db.config, options: { queryTimeout: 400 } };

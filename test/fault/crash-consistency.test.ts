@@ -1,19 +1,18 @@
 import type { PluginManager } from '../../host';
 import { faultyManager, waitFor } from '../support/managers';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
 beforeAll(async () => {
-  db = await createTestDatabase('crash_consistency');
+  ({ db, plugins } = await openSuite('crash_consistency', {
+    manager: () => faultyManager({ restart: { maxRestarts: 1000, windowMs: 1000, baseDelayMs: 1, maxDelayMs: 5, circuitOpenMs: 100 } }),
+  }));
   await db.admin.query('CREATE TABLE singles (id int PRIMARY KEY)');
   await db.admin.query('CREATE TABLE grouped (grp int NOT NULL, part int NOT NULL, PRIMARY KEY (grp, part))');
-  plugins = faultyManager({ restart: { maxRestarts: 1000, windowMs: 1000, baseDelayMs: 1, maxDelayMs: 5, circuitOpenMs: 100 } });
 });
-afterAll(async () => {
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugins, db }));
 
 test('50 rounds of random SIGKILLs: every acknowledged write is present, every transaction all-or-nothing', async () => {
   const config = { ...db.config, max: 6 };

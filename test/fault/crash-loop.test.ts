@@ -2,15 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { faultyManager, waitFor } from '../support/managers';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase('crash_loop');
+  ({ db } = await openSuite('crash_loop'));
 });
-afterAll(async () => {
-  await db.drop();
-});
+afterAll(() => closeSuite({ db }));
 
 test('a worker that dies at start opens the circuit; requests fail fast; it closes once the worker is healthy', async () => {
   const marker = path.join(os.tmpdir(), `die-at-start-${process.pid}-${Date.now()}`);

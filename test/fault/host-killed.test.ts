@@ -1,26 +1,18 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
-import { isAlive } from '../support/managers';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { startHangingHost } from '../support/hanging-host';
+import { isAlive, waitFor } from '../support/managers';
+import { countSessions } from '../support/server-activity';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase('host_killed');
+  ({ db } = await openSuite('host_killed'));
 });
-afterAll(async () => {
-  await db.drop();
-});
-
-const HOST = path.join(__dirname, '..', 'fixtures', 'hanging-host.js');
+afterAll(() => closeSuite({ db }));
 
 test('host killed with SIGKILL: the worker exits within 2 s and its server sessions are gone', async () => {
   const config = { ...db.config, applicationName: 'killed-host' };
-  const host = spawn(process.execPath, [HOST, JSON.stringify({ config, instanceId: 'victim', background: 'SELECT pg_sleep(60)' })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve) => readline.createInterface({ input: host.stdout! }).once('line', resolve));
-  const { workerPid } = JSON.parse(line) as { workerPid: number };
+  const { host, workerPid } = await startHangingHost({ config, instanceId: 'victim', background: 'SELECT pg_sleep(60)' });
   await waitFor(async () => (await activeSleeps()) === 1, 5000);
   expect(await activeSleeps()).toBe(1);
 
@@ -34,20 +26,10 @@ test('host killed with SIGKILL: the worker exits within 2 s and its server sessi
   expect(await sessions()).toBe(0);
 });
 
-async function sessions(): Promise<number> {
-  const r = await db.admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'killed-host'");
-  return r.rows[0].n;
+function sessions(): Promise<number> {
+  return countSessions(db.admin, { applicationName: 'killed-host' });
 }
 
-async function activeSleeps(): Promise<number> {
-  const r = await db.admin.query(
-    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'killed-host' AND state = 'active' AND query LIKE 'SELECT pg_sleep%'",
-  );
-  return r.rows[0].n;
-}
-
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !(await check())) await new Promise((r) => setTimeout(r, 20));
+function activeSleeps(): Promise<number> {
+  return countSessions(db.admin, { applicationName: 'killed-host', state: 'active', queryLike: 'SELECT pg_sleep%' });
 }

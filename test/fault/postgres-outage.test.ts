@@ -1,30 +1,22 @@
-import { PluginManager } from '../../host';
-import type { InstanceStateEvent } from '../../host';
-import { memoryLogger } from '../support/memory-logger';
-import { startOwnServer, type OwnServer } from '../support/own-server';
+import type { InstanceStateEvent, PluginManager } from '../../host';
+import { quietManager } from '../support/managers';
+import { ownServerConfig, startOwnServer, type OwnServer } from '../support/own-server';
+import { closeSuite } from '../support/suite-setup';
 
 let server: OwnServer;
 let plugins: PluginManager;
 beforeAll(async () => {
   server = await startOwnServer();
-  plugins = new PluginManager({ logger: memoryLogger('fatal').logger });
+  plugins = quietManager('fatal');
 });
-afterAll(async () => {
-  await plugins.shutdown();
-  await server.stop();
-});
+afterAll(() => closeSuite({ plugins, server }));
 
 test('PostgreSQL stopped (immediate) under load and started 3 s later: no hang, no worker crash, then all succeed', async () => {
-  const config = {
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    database: 'postgres',
+  const config = ownServerConfig(server, {
     max: 4,
     connectionTimeoutMillis: 1000,
     options: { autoReconnect: true, reconnectInterval: 250, maxReconnectAttempts: 40, queryTimeout: 8000 },
-  };
+  });
   const states: InstanceStateEvent[] = [];
   plugins.on('instanceState', (e: InstanceStateEvent) => states.push(e));
   await plugins.executePlugin('postgres-plugin', 'outage', config, 'ping', {});
@@ -76,7 +68,7 @@ test('PostgreSQL stopped (immediate) under load and started 3 s later: no hang, 
 test('with autoReconnect: false the failure is immediate', async () => {
   await server.stopImmediate();
   try {
-    const config = { host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres', options: { autoReconnect: false } };
+    const config = ownServerConfig(server, { options: { autoReconnect: false } });
     const started = Date.now();
     const r = await plugins.executePlugin('postgres-plugin', 'no-reconnect', config, 'ping', {});
     expect(r).toEqual({ success: true, data: false });

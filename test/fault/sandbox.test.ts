@@ -1,21 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PluginManager } from '../../host';
-import { memoryLogger } from '../support/memory-logger';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { faultyManager, quietManager } from '../support/managers';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase('sandbox');
+  ({ db } = await openSuite('sandbox'));
 });
-afterAll(async () => {
-  await db.drop();
-});
+afterAll(() => closeSuite({ db }));
 
 test('a sandboxed worker runs queries but may not write files, spawn processes or see host secrets', async () => {
   process.env.HOST_ONLY_SECRET = 'do-not-inherit';
-  const plugins = new PluginManager({ sandbox: { env: { POSTGRES_PLUGIN_FAULT_HOOKS: '1' } }, logger: memoryLogger('warn').logger });
+  const plugins = quietManager('warn', { sandbox: { env: { POSTGRES_PLUGIN_FAULT_HOOKS: '1' } } });
   try {
     const query = await plugins.executePlugin('postgres-plugin', 'sandboxed', db.config, 'queryValue', { sql: 'SELECT 40 + 2' });
     expect(query).toEqual({ success: true, data: 42 });
@@ -40,10 +38,7 @@ test('a sandboxed worker runs queries but may not write files, spawn processes o
 });
 
 test('without the sandbox the same probe can write (the test above is not vacuous)', async () => {
-  const plugins = new PluginManager({
-    logger: memoryLogger('warn').logger,
-    plugins: { 'postgres-plugin': { command: process.execPath, args: [require('../../host').BUNDLED_WORKER], env: { ...process.env, POSTGRES_PLUGIN_FAULT_HOOKS: '1' } } },
-  });
+  const plugins = faultyManager();
   try {
     const write = await plugins.executePlugin('postgres-plugin', 'open', db.config, '__faultWriteFile', {});
     expect(write).toEqual({ success: true, data: { attempted: 'write-file', allowed: true } });

@@ -1,5 +1,6 @@
 import { RawWorker } from '../support/raw-worker';
-import { startOwnServer, type OwnServer } from '../support/own-server';
+import { ownServerConfig, startOwnServer, type OwnServer } from '../support/own-server';
+import { closeSuite } from '../support/suite-setup';
 
 // The server's real password: it must appear nowhere the worker writes.
 const CANARY = 'Canary-Secret-91c2e7-never-print';
@@ -8,22 +9,12 @@ let server: OwnServer;
 beforeAll(async () => {
   server = await startOwnServer(['--password', CANARY]);
 });
-afterAll(async () => {
-  await server.stop();
-});
+afterAll(() => closeSuite({ server }));
 
 test('queries, failures and a reconnect with full debug logging never print the canary password', async () => {
   const worker = new RawWorker({ POSTGRES_PLUGIN_LOG_LEVEL: 'trace' });
   const logging = { level: 'trace', logQueries: true, logParameters: true, logConnections: true, slowQueryThreshold: 0 };
-  const config = {
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: CANARY,
-    database: 'postgres',
-    logging,
-    options: { reconnectInterval: 200, maxReconnectAttempts: 30 },
-  };
+  const config = ownServerConfig(server, { password: CANARY, logging, options: { reconnectInterval: 200, maxReconnectAttempts: 30 } });
   const url = { connectionString: `postgres://${server.user}:${CANARY}@${server.host}:${server.port}/postgres`, logging };
   let id = 0;
   const call = (instanceId: string, operation: string, params: unknown, cfg?: unknown) =>

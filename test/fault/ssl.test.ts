@@ -2,9 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUNDLED_WORKER, PluginManager } from '../../host';
+import { PluginManager } from '../../host';
+import { workerEnvManager } from '../support/managers';
 import { memoryLogger } from '../support/memory-logger';
-import { startOwnServer, type OwnServer } from '../support/own-server';
+import { ownServerConfig, startOwnServer, type OwnServer } from '../support/own-server';
+import { closeSuite } from '../support/suite-setup';
 import { makeCertificate } from '../support/test-certificates';
 
 // Certificates made now, with node:crypto only (no openssl tool needed).
@@ -57,14 +59,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await plugins?.shutdown();
-  await server?.stop();
+  await closeSuite({ plugins, server });
   if (caFile) fs.rmSync(caFile, { force: true });
 });
 
 /** A superuser config for the server plus `extra` (ssl, user, …). */
 function config(extra: Record<string, unknown>): Record<string, unknown> {
-  return { host: server.host, port: server.port, user: server.user, password: PASSWORD, database: 'postgres', logging, ...extra };
+  return ownServerConfig(server, { password: PASSWORD, logging, ...extra });
 }
 
 function run(instanceId: string, extra: Record<string, unknown>, operation = 'queryOne', params: Record<string, unknown> = { sql: SSL_SESSION }) {
@@ -117,10 +118,7 @@ describe('server certificate verification', () => {
   });
 
   test('ssl: true works once the worker trusts the CA (NODE_EXTRA_CA_CERTS)', async () => {
-    const trusting = new PluginManager({
-      logger: memoryLogger('warn').logger,
-      plugins: { 'postgres-plugin': { command: process.execPath, args: [BUNDLED_WORKER], env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } } },
-    });
+    const trusting = workerEnvManager({ NODE_EXTRA_CA_CERTS: caFile });
     try {
       const res = await trusting.executePlugin('postgres-plugin', 'ssl-true-trusted', config({ ssl: true }), 'queryOne', { sql: SSL_SESSION });
       expect(res).toMatchObject({ success: true, data: { ssl: true } });

@@ -1,18 +1,14 @@
-import { PluginManager } from '../../host';
-import { memoryLogger } from '../support/memory-logger';
-import { isAlive, waitFor } from '../support/managers';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import type { PluginManager } from '../../host';
+import { isAlive, quietManager, waitFor } from '../support/managers';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
 beforeAll(async () => {
-  db = await createTestDatabase('tenant_isolation');
-  plugins = new PluginManager({ isolation: 'tenant', maxMemoryMb: 96, logger: memoryLogger('fatal').logger });
+  ({ db, plugins } = await openSuite('tenant_isolation', { manager: () => quietManager('fatal', { isolation: 'tenant', maxMemoryMb: 96 }) }));
 });
-afterAll(async () => {
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugins, db }));
 
 /** Tenant B's steady stream of requests while tenant A misbehaves; every one must succeed. */
 function tenantBLoad(untilMs: number): Promise<{ ok: number; failed: string[] }> {

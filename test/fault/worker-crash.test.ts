@@ -1,19 +1,17 @@
 import type { PluginManager } from '../../host';
 import { faultyManager, waitFor } from '../support/managers';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { countSessions } from '../support/server-activity';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
 
 beforeAll(async () => {
-  db = await createTestDatabase('worker_crash');
+  ({ db, plugins } = await openSuite('worker_crash', { manager: () => faultyManager({ heartbeatIntervalMs: 200, heartbeatTimeoutMs: 600 }) }));
   await db.admin.query('CREATE TABLE writes (id int PRIMARY KEY)');
-  plugins = faultyManager({ heartbeatIntervalMs: 200, heartbeatTimeoutMs: 600 });
 });
-afterAll(async () => {
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugins, db }));
 
 test('SIGKILL with 20 requests in flight: each gets WORKER_CRASHED, the next succeeds within 1 s, open transactions left nothing', async () => {
   const config = { ...db.config, max: 20 };
@@ -26,7 +24,7 @@ test('SIGKILL with 20 requests in flight: each gets WORKER_CRASHED, the next suc
   const inFlight = Array.from({ length: 20 }, (_, i) =>
     plugins.executePlugin('postgres-plugin', 'crash', config, 'query', { sql: `SELECT pg_sleep(5), ${i}` }),
   );
-  await waitFor(async () => (await db.admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND state = 'active'")).rows[0].n >= 19, 5000);
+  await waitFor(async () => (await countSessions(db.admin, { queryLike: 'SELECT pg_sleep(5)%', state: 'active' })) >= 19, 5000);
   process.kill(pid, 'SIGKILL');
   const killedAt = Date.now();
   const results = await Promise.all(inFlight);
@@ -40,7 +38,7 @@ test('SIGKILL with 20 requests in flight: each gets WORKER_CRASHED, the next suc
 
   const stale = await plugins.executePlugin('postgres-plugin', 'crash', config, 'commit', { transactionId });
   expect(stale.success === false && stale.error).toMatchObject({ code: 'POSTGRES_TRANSACTION_NOT_FOUND', details: { reason: 'worker-restarted' } });
-  await waitFor(async () => (await db.admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%'")).rows[0].n === 0, 2000);
+  await waitFor(async () => (await countSessions(db.admin, { queryLike: 'SELECT pg_sleep(5)%' })) === 0, 2000);
   expect((await db.admin.query('SELECT count(*)::int AS n FROM writes')).rows[0].n).toBe(0);
 });
 

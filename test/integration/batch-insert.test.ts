@@ -1,11 +1,13 @@
-import { PluginManager } from '../../host';
-import type { PluginResult } from '../../host';
+import type { PluginManager } from '../../host';
 import { closeEncodingPool } from '../../worker/batch/encoding-pool';
-import { PostgresPlugin } from '../../worker/postgres-plugin';
-import { memoryLogger } from '../support/memory-logger';
+import type { PostgresPlugin } from '../../worker/postgres-plugin';
+import { quietManager } from '../support/managers';
+import { pluginCalls } from '../support/plugin-calls';
 import { rejection } from '../support/rejection';
+import { escapeIdent } from '../support/sql-identifiers';
+import { closeSuite, openSuite } from '../support/suite-setup';
 import { tableDigests } from '../support/table-digests';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
@@ -15,9 +17,7 @@ const instanceId = 'batch:exact';
 const snapshot = (except: string[] = []) => tableDigests(db.admin, except);
 
 beforeAll(async () => {
-  db = await createTestDatabase('batch_exact');
-  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
-  plugin = new PostgresPlugin({ config: { ...db.config, max: 2 } });
+  ({ db, plugins, plugin } = await openSuite('batch_exact', { manager: quietManager, plugin: { max: 2 } }));
   await db.admin.query('CREATE TABLE sentinel (id int PRIMARY KEY, v text)');
   await db.admin.query("INSERT INTO sentinel VALUES (1, 'untouched')");
   await db.admin.query(
@@ -27,25 +27,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await plugin.disconnect();
   await closeEncodingPool();
-  await plugins.shutdown();
-  await db.drop();
+  await closeSuite({ plugins, db });
 });
 beforeEach(async () => {
   await db.admin.query('TRUNCATE items');
 });
 
-const run = <T = any>(operation: string, params: Record<string, unknown>): Promise<PluginResult<T>> =>
-  plugins.executePlugin<T>('postgres-plugin', instanceId, db.config, operation, params);
-async function data<T = any>(operation: string, params: Record<string, unknown>): Promise<T> {
-  const res = await run<T>(operation, params);
-  if (!res.success) throw new Error(`${operation}: ${res.error.code} ${res.error.message}`);
-  return res.data;
-}
-async function refused(operation: string, params: Record<string, unknown>): Promise<{ code: string; message: string; details: Record<string, any> }> {
-  const res = await run(operation, params);
-  if (res.success) throw new Error(`${operation} unexpectedly succeeded`);
-  return res.error as never;
-}
+const { run, data, refused } = pluginCalls(instanceId, () => ({ plugins, config: db.config }));
 
 /** Text that breaks naive COPY, array-literal or SQL quoting. */
 const HOSTILE_TEXT = [`it's`, `"double"`, `back\\slash\\`, `\\N`, 'NULL', `tab\there`, 'new\nline\r\n', `{1,2}`, `a,b`, `'); DROP TABLE sentinel; --`, '', ' padded ', 'ünï©ødé 表 🐘', `\\.`, 'x'.repeat(10_000)];
@@ -226,7 +214,3 @@ describe('semantics', () => {
     expect(await data('ping', {})).toBe(true);
   });
 });
-
-function escapeIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}

@@ -1,9 +1,10 @@
-import { PluginManager } from '../../host';
-import type { PluginResult } from '../../host';
-import { PostgresPlugin } from '../../worker/postgres-plugin';
-import { memoryLogger } from '../support/memory-logger';
+import type { PluginManager } from '../../host';
+import type { PostgresPlugin } from '../../worker/postgres-plugin';
+import { quietManager } from '../support/managers';
+import { pluginCalls } from '../support/plugin-calls';
 import { rejection } from '../support/rejection';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
@@ -11,33 +12,18 @@ let plugin: PostgresPlugin;
 let config: TestDatabase['config'];
 
 beforeAll(async () => {
-  db = await createTestDatabase('crud_batch');
+  ({ db, plugins, plugin } = await openSuite('crud_batch', { manager: quietManager, plugin: { max: 3 } }));
   config = db.config;
-  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
-  plugin = new PostgresPlugin({ config: { ...db.config, max: 3 } });
   await db.admin.query(`CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE, name text NOT NULL, score int DEFAULT 7, tags jsonb, created_at timestamptz DEFAULT now())`);
   await db.admin.query('CREATE TABLE sentinel (id int PRIMARY KEY)');
   await db.admin.query('INSERT INTO sentinel VALUES (1)');
 });
-afterAll(async () => {
-  await plugin.disconnect();
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugin, plugins, db }));
 beforeEach(async () => {
   await db.admin.query('TRUNCATE users');
 });
 
-async function data<T = any>(operation: string, params: Record<string, unknown>): Promise<T> {
-  const res = await plugins.executePlugin<T>('postgres-plugin', 'crud', config, operation, params);
-  if (!res.success) throw new Error(`${operation}: ${res.error.code} ${res.error.message}`);
-  return res.data;
-}
-const failure = async (operation: string, params: Record<string, unknown>) => {
-  const res = (await plugins.executePlugin('postgres-plugin', 'crud', config, operation, params)) as PluginResult;
-  if (res.success) throw new Error(`${operation} unexpectedly succeeded`);
-  return res.error as typeof res.error & { details: { issues: { path: string; message: string }[] } & Record<string, unknown> };
-};
+const { data, refused: failure } = pluginCalls('crud', () => ({ plugins, config }));
 
 describe('CRUD', () => {
   beforeEach(async () => {

@@ -1,10 +1,12 @@
-import { PluginManager } from '../../host';
-import type { PluginResult } from '../../host';
-import { PostgresPlugin } from '../../worker/postgres-plugin';
-import { memoryLogger } from '../support/memory-logger';
+import type { PluginManager } from '../../host';
+import type { PostgresPlugin } from '../../worker/postgres-plugin';
+import { quietManager } from '../support/managers';
+import { pluginCalls } from '../support/plugin-calls';
 import { rejection } from '../support/rejection';
+import { escapeIdent } from '../support/sql-identifiers';
+import { closeSuite, openSuite } from '../support/suite-setup';
 import { tableDigests } from '../support/table-digests';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
@@ -14,32 +16,15 @@ const instanceId = 'crud:hostile';
 const snapshot = () => tableDigests(db.admin);
 
 beforeAll(async () => {
-  db = await createTestDatabase('crud_hostile');
-  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
-  plugin = new PostgresPlugin({ config: { ...db.config, max: 2 } });
+  ({ db, plugins, plugin } = await openSuite('crud_hostile', { manager: quietManager, plugin: { max: 2 } }));
   await db.admin.query('CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, score int)');
   await db.admin.query("INSERT INTO users VALUES (1, 'keep me', 1), (2, 'me too', 2)");
   await db.admin.query('CREATE SCHEMA app');
   await db.admin.query('CREATE TABLE app.items (id int PRIMARY KEY, label text, doc jsonb, tags text[])');
 });
-afterAll(async () => {
-  await plugin.disconnect();
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugin, plugins, db }));
 
-const run = <T = any>(operation: string, params: Record<string, unknown>): Promise<PluginResult<T>> =>
-  plugins.executePlugin<T>('postgres-plugin', instanceId, db.config, operation, params);
-async function data<T = any>(operation: string, params: Record<string, unknown>): Promise<T> {
-  const res = await run<T>(operation, params);
-  if (!res.success) throw new Error(`${operation}: ${res.error.code} ${res.error.message}`);
-  return res.data;
-}
-async function refused(operation: string, params: Record<string, unknown>): Promise<{ code: string; details: { issues?: { path: string; message: string }[] } }> {
-  const res = await run(operation, params);
-  if (res.success) throw new Error(`${operation} unexpectedly succeeded`);
-  return res.error as never;
-}
+const { data, refused } = pluginCalls(instanceId, () => ({ plugins, config: db.config }));
 
 /** Values that break naive quoting: quotes, backslashes, COPY/array syntax, control characters, non-BMP. */
 const HOSTILE_VALUES = [`it's`, `"double"`, `back\\slash\\`, `\\N`, 'NULL', `tab\there`, 'new\nline\r\n', `{1,2}`, `'); DROP TABLE users; --`, '', ' padded ', 'ünï©ødé 表 🐘'];
@@ -159,7 +144,3 @@ describe('transactionId', () => {
     expect(await data('count', { table: 'users' })).toBe(2);
   });
 });
-
-function escapeIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}

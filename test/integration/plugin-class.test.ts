@@ -1,20 +1,17 @@
 import { PostgresPlugin, initialize } from '../../worker/postgres-plugin';
 import { rejection } from '../support/rejection';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugin: PostgresPlugin;
 
 beforeAll(async () => {
-  db = await createTestDatabase('plugin_class');
-  plugin = new PostgresPlugin({ config: db.config });
+  ({ db, plugin } = await openSuite('plugin_class', { plugin: {} }));
   await plugin.initialize();
 });
 
-afterAll(async () => {
-  await plugin.disconnect();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugin, db }));
 
 
 describe('the documentation examples', () => {

@@ -1,21 +1,18 @@
 import { PluginManager } from '../../host';
 import { WorkerProcess } from '../../host/worker-process';
 import { memoryLogger } from '../support/memory-logger';
-import { isAlive } from '../support/managers';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { isAlive, waitFor } from '../support/managers';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
 const log = memoryLogger('debug');
 
 beforeAll(async () => {
-  db = await createTestDatabase('plugin_manager');
-  plugins = new PluginManager({ logger: log.logger });
+  ({ db, plugins } = await openSuite('plugin_manager', { manager: () => new PluginManager({ logger: log.logger }) }));
 });
-afterAll(async () => {
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugins, db }));
 
 test('the documented call returns the success envelope', async () => {
   await plugins.executePlugin('postgres-plugin', 'user-123:production-db', db.config, 'execute', {
@@ -84,8 +81,7 @@ test('config is sent only when the worker lacks it or it changed', async () => {
 test('worker logs reach the host logger with the worker pid', async () => {
   const config = { ...db.config, logging: { slowQueryThreshold: 0 } };
   await plugins.executePlugin('postgres-plugin', 'logs', config, 'query', { sql: 'SELECT 7 AS seven' });
-  const deadline = Date.now() + 3000;
-  while (!log.lines.some((l) => l.includes('SELECT 7 AS seven')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => log.lines.some((l) => l.includes('SELECT 7 AS seven')), 3000);
   const line = JSON.parse(log.lines.find((l) => l.includes('SELECT 7 AS seven'))!);
   expect(line).toMatchObject({ msg: 'slow query', instanceId: 'logs', workerPid: plugins.workerPid(), level: 40 });
 });
@@ -109,8 +105,7 @@ test('logQueries logs statements; parameters only with logParameters', async () 
     sql: 'SELECT $1::text AS shown_param',
     params: ['param-value-9902'],
   });
-  const deadline = Date.now() + 3000;
-  while (!log.lines.some((l) => l.includes('shown_param')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => log.lines.some((l) => l.includes('shown_param')), 3000);
   const hidden = log.lines.filter((l) => l.includes('hidden_param'));
   expect(hidden.length).toBeGreaterThan(0);
   expect(hidden.some((l) => l.includes('param-value-7781'))).toBe(false);

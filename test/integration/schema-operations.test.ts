@@ -3,9 +3,10 @@ import type { TableDescription } from '../../shared/schema-params';
 import { parseOrThrow } from '../../shared/validation';
 import { Instance } from '../../worker/instance/instance';
 import { operations } from '../../worker/operations';
-import { PostgresPlugin } from '../../worker/postgres-plugin';
+import type { PostgresPlugin } from '../../worker/postgres-plugin';
 import { rejection } from '../support/rejection';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugin: PostgresPlugin;
@@ -13,17 +14,15 @@ let plugin: PostgresPlugin;
 let instance: Instance;
 
 beforeAll(async () => {
-  db = await createTestDatabase('schema_ops');
-  plugin = new PostgresPlugin({ config: { ...db.config, max: 2 } });
+  ({ db, plugin } = await openSuite('schema_ops', { plugin: { max: 2 } }));
   instance = new Instance({ config: { ...db.config, max: 2 } });
   await plugin.execute('CREATE TABLE sentinel (id int PRIMARY KEY, note text)');
   await plugin.execute("INSERT INTO sentinel VALUES (1, 'still here')");
 });
 
 afterAll(async () => {
-  await plugin.disconnect();
   await instance.closeConnections();
-  await db.drop();
+  await closeSuite({ plugin, db });
 });
 
 

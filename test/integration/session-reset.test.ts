@@ -4,23 +4,22 @@
  * locks, roles) must not reach the next: such sessions are reset on release.
  * A pool of one makes every request use the same session.
  */
-import { PostgresPlugin } from '../../worker/postgres-plugin';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import type { PostgresPlugin } from '../../worker/postgres-plugin';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugin: PostgresPlugin;
 
 beforeAll(async () => {
-  db = await createTestDatabase('session_reset');
-  plugin = new PostgresPlugin({ config: { ...db.config, max: 1, options: { queryTimeout: 20_000 } } });
+  ({ db, plugin } = await openSuite('session_reset', { plugin: { max: 1, options: { queryTimeout: 20_000 } } }));
   await db.admin.query('CREATE TABLE t (id int PRIMARY KEY, x int)');
   await db.admin.query('INSERT INTO t VALUES (1, 0)');
   await db.admin.query('CREATE ROLE session_reset_reader NOLOGIN');
   await db.admin.query(`GRANT session_reset_reader TO ${db.config.user}`);
 });
 afterAll(async () => {
-  await plugin.disconnect();
-  await db.drop();
+  await closeSuite({ plugin, db });
   await db.admin.end().catch(() => undefined);
 });
 

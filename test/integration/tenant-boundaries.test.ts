@@ -1,22 +1,21 @@
 import pg from 'pg';
-import { PluginManager } from '../../host';
-import { memoryLogger } from '../support/memory-logger';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import type { PluginManager } from '../../host';
+import { quietManager } from '../support/managers';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
 const tenantB = { user: `tenant_b_${process.pid}`, password: 'tenant-b-password' };
 
 beforeAll(async () => {
-  db = await createTestDatabase('tenant_boundaries');
+  ({ db, plugins } = await openSuite('tenant_boundaries', { manager: quietManager }));
   await db.admin.query(`CREATE ROLE ${tenantB.user} LOGIN PASSWORD '${tenantB.password}'`);
   await db.admin.query(`GRANT CONNECT ON DATABASE ${db.name} TO ${tenantB.user}`);
   await db.admin.query('CREATE TABLE secrets (v text)');
-  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
 });
 afterAll(async () => {
-  await plugins.shutdown();
-  await db.drop();
+  await closeSuite({ plugins, db });
   const c = new pg.Client({ connectionString: process.env.PG_TEST_SERVER_URL });
   await c.connect();
   await c.query(`DROP ROLE IF EXISTS ${tenantB.user}`);

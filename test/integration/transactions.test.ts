@@ -1,7 +1,8 @@
-import { PluginManager } from '../../host';
-import type { PluginResult } from '../../host';
-import { memoryLogger } from '../support/memory-logger';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import type { PluginManager } from '../../host';
+import { quietManager } from '../support/managers';
+import { pluginCalls } from '../support/plugin-calls';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugins: PluginManager;
@@ -9,35 +10,18 @@ let config: TestDatabase['config'];
 const instanceId = 'tenant-a:tx';
 
 beforeAll(async () => {
-  db = await createTestDatabase('transactions');
+  ({ db, plugins } = await openSuite('transactions', { manager: quietManager }));
   config = db.config;
-  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
   await db.admin.query('CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) NOT NULL CHECK (balance >= 0))');
   await db.admin.query('CREATE TABLE transfers (id serial PRIMARY KEY, from_id int, to_id int, amount numeric(12,2), ref text UNIQUE)');
 });
-afterAll(async () => {
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugins, db }));
 beforeEach(async () => {
   await db.admin.query('TRUNCATE accounts, transfers CASCADE');
   await db.admin.query("INSERT INTO accounts VALUES (1, 'alice', 1000), (2, 'bob', 1000)");
 });
 
-const run = <T = any>(operation: string, params: Record<string, unknown> = {}, id = instanceId): Promise<PluginResult<T>> =>
-  plugins.executePlugin<T>('postgres-plugin', id, config, operation, params);
-
-async function data<T = any>(operation: string, params: Record<string, unknown> = {}, id = instanceId): Promise<T> {
-  const res = await run<T>(operation, params, id);
-  if (!res.success) throw new Error(`${operation} failed: ${res.error.code} ${res.error.message}`);
-  return res.data;
-}
-
-async function error(operation: string, params: Record<string, unknown> = {}, id = instanceId) {
-  const res = await run(operation, params, id);
-  if (res.success) throw new Error(`${operation} unexpectedly succeeded`);
-  return res.error;
-}
+const { run, data, refused: error } = pluginCalls(instanceId, () => ({ plugins, config }));
 
 const balances = async () => (await db.admin.query('SELECT id, balance::text FROM accounts ORDER BY id')).rows;
 

@@ -3,6 +3,7 @@ import type { Message } from 'vscode-jsonrpc/node';
 import { FramedMessageReader, FramingError, type InvalidMessage } from '../../shared/transport/message-reader';
 import { FramedMessageWriter } from '../../shared/transport/message-writer';
 import type { Framing } from '../../shared/transport/framing';
+import { framed as frame } from '../support/frames';
 
 function setup(framing: Framing, maxMessageBytes?: number) {
   const stream = new PassThrough();
@@ -14,8 +15,6 @@ function setup(framing: Framing, maxMessageBytes?: number) {
   reader.listen((m) => messages.push(m));
   return { stream, messages, invalid, errors };
 }
-
-const frame = (json: string) => `Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
 
 test('frames split anywhere, several per chunk, and multi-byte UTF-8 are read exactly', async () => {
   const { stream, messages } = setup('content-length');

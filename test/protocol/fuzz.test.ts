@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fc from 'fast-check';
 import { jsonRpcMessageSchema } from '../../shared/protocol';
 import { freePortSync } from '../support/free-port';
+import { waitFor } from '../support/managers';
 import {
   fillPlaceholders,
   framingBreaker,
@@ -13,7 +14,9 @@ import {
   type Frame,
 } from '../support/protocol-arbitraries';
 import { RawWorker } from '../support/raw-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { listSessions } from '../support/server-activity';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 /**
  * Hostile input on the worker's stdin, generated and seeded (fast-check):
@@ -56,7 +59,7 @@ let inputsSent = 0;
 const answers = new Map<string, number>();
 
 beforeAll(async () => {
-  db = await createTestDatabase('fuzz');
+  ({ db } = await openSuite('fuzz'));
   closedPort = freePortSync();
   // The operations to fuzz are the ones the built worker says it has.
   const probe = new RawWorker();
@@ -66,9 +69,7 @@ beforeAll(async () => {
   console.log(`fuzz seed ${SEED} (set FUZZ_SEED to change; ${RUNS} + ${FRAMING_RUNS} runs)`);
 });
 
-afterAll(async () => {
-  await db?.drop();
-});
+afterAll(() => closeSuite({ db }));
 
 /** What a frame must get back: one answer with this id, one with a null id, or nothing. */
 type Expectation = { kind: 'id'; id: string | number } | { kind: 'null' } | { kind: 'none' };
@@ -166,7 +167,7 @@ class FuzzSession {
   async checkNoStrayTransaction(): Promise<void> {
     const stats = (await this.execute('getStats')).result;
     if (stats === undefined) return;
-    const inTransaction = await sessions(this.app, "AND state IN ('idle in transaction', 'idle in transaction (aborted)')");
+    const inTransaction = await listSessions(db.admin, { applicationName: this.app, state: ['idle in transaction', 'idle in transaction (aborted)'] });
     if (inTransaction.length > stats.openTransactions) {
       this.problems.push(`${inTransaction.length} sessions in a transaction but ${stats.openTransactions} open transaction handles: ${JSON.stringify(inTransaction)}`);
     }
@@ -214,7 +215,7 @@ class FuzzSession {
     if (!idle) this.problems.push(`pool not back at its idle baseline: ${JSON.stringify(stats)}`);
     let busy: unknown[] = [];
     const quiet = await waitUntil(async () => {
-      busy = await sessions(this.app, "AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')");
+      busy = await listSessions(db.admin, { applicationName: this.app, state: ['active', 'idle in transaction', 'idle in transaction (aborted)'] });
       return busy.length === 0;
     }, 3_000);
     if (!quiet) this.problems.push(`busy sessions left on the server: ${JSON.stringify(busy)}`);
@@ -224,7 +225,7 @@ class FuzzSession {
   async checkNoSessionsLeft(): Promise<void> {
     let left: unknown[] = [];
     const gone = await waitUntil(async () => {
-      left = [...(await sessions(this.app)), ...(await sessions(`${this.app}-b`))];
+      left = [...(await listSessions(db.admin, { applicationName: this.app })), ...(await listSessions(db.admin, { applicationName: `${this.app}-b` }))];
       return left.length === 0;
     }, 2_000);
     if (!gone) this.problems.push(`sessions left after the worker exited: ${JSON.stringify(left)}`);
@@ -362,19 +363,7 @@ function responseProblem(m: any): string | undefined {
   return undefined;
 }
 
-async function sessions(applicationName: string, and = ''): Promise<unknown[]> {
-  const r = await db.admin.query(`SELECT pid, state, left(query, 80) AS query FROM pg_stat_activity WHERE application_name = $1 ${and}`, [applicationName]);
-  return r.rows;
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-}
+const waitUntil = (check: () => Promise<boolean>, timeoutMs: number) => waitFor(check, timeoutMs, 50);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

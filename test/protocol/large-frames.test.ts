@@ -4,19 +4,19 @@
  * from its bytes. It must store exactly what the event-loop path stores,
  * refuse what it refuses, and keep the order a client can observe.
  */
+import { framed } from '../support/frames';
 import { RawWorker } from '../support/raw-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase('large_frames');
+  ({ db } = await openSuite('large_frames'));
   for (const table of ['on_thread', 'on_loop', 'ordered', 'cancelled', 'refused', 'budget']) {
     await db.admin.query(`CREATE TABLE ${table} (id int PRIMARY KEY, label text NOT NULL, amount numeric(12,2), doc jsonb, tags int[], note text DEFAULT 'default')`);
   }
 });
-afterAll(async () => {
-  await db.drop();
-});
+afterAll(() => closeSuite({ db }));
 
 const RECORDS = 20_000;
 
@@ -43,8 +43,6 @@ function batchFrame(id: number, table: string, recs: unknown[], extra: Record<st
     params: { instanceId: 'large:frames', operation: 'batchInsert', config: db.config, params: { table, records: recs, ...(extra.params as object) }, ...(extra.envelope as object) },
   });
 }
-
-const framed = (json: string) => `Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
 
 async function rowsOf(table: string) {
   return (await db.admin.query(`SELECT id, label, amount::text AS amount, doc, tags, note FROM ${table} ORDER BY id`)).rows;

@@ -1,13 +1,13 @@
+import { waitFor } from '../support/managers';
 import { RawWorker } from '../support/raw-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 beforeAll(async () => {
-  db = await createTestDatabase('raw_worker');
+  ({ db } = await openSuite('raw_worker'));
 });
-afterAll(async () => {
-  await db.drop();
-});
+afterAll(() => closeSuite({ db }));
 
 describe('the worker over raw framed stdio', () => {
   let worker: RawWorker;
@@ -181,10 +181,4 @@ async function sessions(applicationName: string, and = ''): Promise<number> {
   return r.rows[0].n;
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitUntil = (check: () => Promise<boolean>, timeoutMs = 5000) => waitFor(check, timeoutMs, 25);

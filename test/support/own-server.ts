@@ -67,3 +67,8 @@ export async function startOwnServer(args: string[] = [], options: OwnServerOpti
       }),
   };
 }
+
+/** A plugin config for the `postgres` database of `server` as its superuser, with `extra` over it (password, logging, ssl, …). */
+export function ownServerConfig(server: OwnServer, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres', ...extra };
+}

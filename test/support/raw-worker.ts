@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
+import { framed } from './frames';
 
 export const WORKER_MAIN = path.join(__dirname, '..', '..', 'dist', 'worker', 'main.js');
 
@@ -39,7 +40,7 @@ export class RawWorker {
 
   send(message: unknown): void {
     const json = typeof message === 'string' ? message : JSON.stringify(message);
-    this.sendRaw(`Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    this.sendRaw(framed(json));
   }
 
   /** Sends a request and waits for the response with its id. */

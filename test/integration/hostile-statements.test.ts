@@ -7,27 +7,23 @@
  * left by one request would be seen by the next.
  */
 import fc from 'fast-check';
-import { PostgresPlugin } from '../../worker/postgres-plugin';
+import type { PostgresPlugin } from '../../worker/postgres-plugin';
 import { rejection } from '../support/rejection';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 let db: TestDatabase;
 let plugin: PostgresPlugin;
 const role = `hostile_role_${process.pid}`;
 
 beforeAll(async () => {
-  db = await createTestDatabase('hostile_statements');
-  plugin = new PostgresPlugin({ config: { ...db.config, max: 1 } });
+  ({ db, plugin } = await openSuite('hostile_statements', { plugin: { max: 1 } }));
   await db.admin.query('CREATE TABLE ledger (id serial PRIMARY KEY, note text)');
   await db.admin.query(`CREATE ROLE ${role} NOLOGIN`);
   await db.admin.query(`GRANT ${role} TO ${db.config.user}`);
   await db.admin.query(`GRANT ALL ON ledger, ledger_id_seq TO ${role}`);
 });
-afterAll(async () => {
-  await plugin.disconnect();
-  await db.drop();
-  await db.admin.end().catch(() => undefined);
-});
+afterAll(() => closeSuite({ plugin, db }));
 
 const ops = (...sql: string[]) => sql.map((text) => ({ sql: text }));
 const ledgerRows = async (): Promise<number> => Number((await db.admin.query('SELECT count(*) AS n FROM ledger')).rows[0].n);

@@ -1,6 +1,6 @@
 import type { PluginError } from '../shared/plugin-error';
 
-/** The documented result of `executePlugin` (DESIGN §7): never thrown, always returned. */
+/** The documented result of `executePlugin` (README.md): never thrown, always returned. */
 export type PluginResult<T = unknown> =
   | { success: true; data: T }
   | {

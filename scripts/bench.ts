@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <suite>]`: measures the plugin worker against in-process
- * `pg` on a throwaway embedded PostgreSQL (DESIGN §8). Suites:
+ * `pg` on a throwaway embedded PostgreSQL (docs/architecture.md#performance-budget). Suites:
  *   lookup (default)  primary-key lookup at 1 and 64 in flight.
  *   supervision       worker cold start and recovery after SIGKILL (medians of 20).
  *   batch             100k-row batchInsert vs COPY, ping latency during it, piscina on/off.

@@ -1,5 +1,5 @@
 /**
- * The stable error identifiers of the wire contract (DESIGN §6) and the
+ * The stable error identifiers of the wire contract (docs/plugin-api.md#errors) and the
  * JSON-RPC codes they travel under. Declarations only.
  */
 
@@ -24,7 +24,7 @@ export const PluginErrorCode = {
 export type PluginErrorCode = (typeof PluginErrorCode)[keyof typeof PluginErrorCode];
 
 /**
- * SQLSTATEs after which repeating the whole request as-is is safe (DESIGN §6):
+ * SQLSTATEs after which repeating the whole request as-is is safe (docs/plugin-api.md#errors):
  * serialization failure and deadlock; the server rolled the transaction back whole.
  */
 export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);

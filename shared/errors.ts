@@ -105,7 +105,7 @@ function describeOutcome(outcome: TransactionOutcome): string {
 /** The fate of a transaction handle, named in every error about it. */
 export type TransactionReason = 'committed' | 'rolled-back' | 'idle-timeout' | 'aborted' | 'unknown' | 'worker-restarted';
 
-/** Transaction errors (DESIGN §6). */
+/** Transaction errors (docs/plugin-api.md#errors). */
 export const TransactionErrors = {
   notFound: (transactionId: string, reason: TransactionReason) =>
     new PluginError(

@@ -1,6 +1,6 @@
 import { PluginErrorCode, RpcErrorCode, rpcCodeFor } from './error-codes';
 
-/** `error.data` of a failed JSON-RPC response (DESIGN §6). */
+/** `error.data` of a failed JSON-RPC response (docs/plugin-api.md#errors). */
 export interface PluginErrorData {
   code: PluginErrorCode;
   message: string;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { loggingConfigSchema } from './config-schema';
 
 /**
- * The JSON-RPC surface of the worker (DESIGN §3): method names, the shapes of
+ * The JSON-RPC surface of the worker (docs/protocol.md): method names, the shapes of
  * the lifecycle messages, and the JSON-RPC envelope itself. Declarations only.
  */
 

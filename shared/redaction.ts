@@ -1,5 +1,5 @@
 /**
- * The one redaction rule for secrets (DESIGN §5): used by log redaction, error
+ * The one redaction rule for secrets (docs/plugin-api.md#configuration): used by log redaction, error
  * details and anything that echoes configuration back.
  */
 

@@ -1,4 +1,4 @@
-/** Result shapes of the operations (DESIGN §4). Declarations only. */
+/** Result shapes of the operations (docs/plugin-api.md). Declarations only. */
 
 export interface FieldInfo {
   name: string;

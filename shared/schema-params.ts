@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { identifierProblem, parseTypeName } from './type-syntax';
 
 /**
- * Params of the schema operations (DESIGN §4): createTable, alterTable,
+ * Params of the schema operations (docs/plugin-api.md): createTable, alterTable,
  * dropTable, listTables, describeTable, and the shape describeTable answers
  * with. Declarations only; the DDL is built in `worker/schema/`.
  *

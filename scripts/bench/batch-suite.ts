@@ -153,6 +153,6 @@ export const batchSuite: Suite = async ({ server }) => {
       `  ${c.method.padEnd(42)} ${ms.toFixed(0).padStart(9)} ${Math.min(...c.times).toFixed(0).padStart(8)} ${Math.max(...c.times).toFixed(0).padStart(8)} ${Math.round(ROWS / (ms / 1000)).toLocaleString('en-US').padStart(10)} ${((ms / copyMs).toFixed(2) + '×').padStart(14)} ${ping(50).padStart(13)} ${ping(99).padStart(13)} ${String(c.pings.length || '').padStart(7)}`,
     );
   }
-  console.log('\n  targets (DESIGN §8, issue): batchInsert ≤ 1.5× COPY time; with piscina on, ping p99 < 50 ms and better than off.');
+  console.log('\n  targets (docs/architecture.md#performance-budget, issue): batchInsert ≤ 1.5× COPY time; with piscina on, ping p99 < 50 ms and better than off.');
   return failures;
 };

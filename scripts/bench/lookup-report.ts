@@ -2,7 +2,7 @@
  * The lookup suite's printed report: one row per contender × concurrency with
  * throughput and latency, the worker's throughput ratios against the pg
  * baselines, the p50 overhead at one request in flight, and how those compare
- * with the targets of DESIGN §8 (informative: only failures fail the bench).
+ * with the targets of docs/architecture.md#performance-budget (informative: only failures fail the bench).
  */
 import type { LoadResult } from './load-loop';
 import type { Contender } from './lookup-contenders';
@@ -13,7 +13,7 @@ export interface Cell {
   result: LoadResult;
 }
 
-/** DESIGN §8 targets. */
+/** docs/architecture.md#performance-budget targets. */
 const TARGET_SAME_MODE = 0.8;
 const TARGET_DEFAULT = 1.0;
 const TARGET_P50_DELTA_MS = 0.1;
@@ -79,7 +79,7 @@ export function formatLookupReport(cells: readonly Cell[]): string {
     out.push(`    ${cell.contender.label}: ${parts.join(', ')}  [target ≤ +${TARGET_P50_DELTA_MS.toFixed(2)} ms: ${verdict(deltaSame <= TARGET_P50_DELTA_MS)}]`);
   }
 
-  out.push('', '  Throughput targets (DESIGN §8):');
+  out.push('', '  Throughput targets (docs/architecture.md#performance-budget):');
   for (const cell of cells.filter((c) => c.contender.kind === 'worker')) {
     const same = sameModeRatio(cells, cell);
     if (same !== undefined) {

@@ -345,7 +345,7 @@ class FuzzSession {
   }
 }
 
-/** What is wrong with a response's shape, if anything (DESIGN §6; no internal errors, no stack traces). */
+/** What is wrong with a response's shape, if anything (docs/plugin-api.md#errors; no internal errors, no stack traces). */
 function responseProblem(m: any): string | undefined {
   if (m.jsonrpc !== '2.0') return 'not a JSON-RPC 2.0 response';
   if (('result' in m) === ('error' in m)) return 'not exactly one of result and error';

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 
 /**
  * `COPY … FROM STDIN` on a pg client, fed by a pull function: PostgreSQL's
- * fastest way in (DESIGN §8: ~2× an unnest INSERT). pg has the protocol hooks
+ * fastest way in (docs/architecture.md#performance-budget: ~2× an unnest INSERT). pg has the protocol hooks
  * (CopyInResponse, CopyData, CopyDone, CopyFail) but no public API for them,
  * so this is the small "submittable" pg calls into; pg-copy-streams does the
  * same, and is kept out of the worker's dependencies.

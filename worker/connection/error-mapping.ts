@@ -28,7 +28,7 @@ export interface ErrorContext {
 /** Node socket error codes meaning no connection was made. */
 const CONNECT_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT', 'EACCES']);
 
-/** Turns anything thrown by pg, pg-pool or the network into the wire error of DESIGN §6. */
+/** Turns anything thrown by pg, pg-pool or the network into the wire error of docs/plugin-api.md#errors. */
 export function toPluginError(error: unknown, ctx: ErrorContext): PluginError {
   if (error instanceof PluginError) return error;
   const err = error instanceof Error ? error : new Error(String(error));

@@ -2,7 +2,7 @@ import { operationParamsSchemas as schemas } from '../../shared/operation-params
 import { batchInsert } from '../batch/batch-insert';
 import { defineOperation } from './operation';
 
-/** batchInsert (DESIGN §4), with `$/progress` when the request carries a progressToken. */
+/** batchInsert (docs/plugin-api.md), with `$/progress` when the request carries a progressToken. */
 export const batchOperations = {
   batchInsert: defineOperation(schemas.batchInsert, ({ instance, progress, cancellation }, p) =>
     batchInsert(instance, p, { progress, cancellation, root: 'params.params' }),

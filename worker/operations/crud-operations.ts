@@ -2,7 +2,7 @@ import { operationParamsSchemas as schemas } from '../../shared/operation-params
 import * as crud from '../crud/crud-service';
 import { defineOperation } from './operation';
 
-/** insert · update · delete · find · findOne · count (DESIGN §4). */
+/** insert · update · delete · find · findOne · count (docs/plugin-api.md). */
 export const crudOperations = {
   insert: defineOperation(schemas.insert, ({ instance, cancellation }, p) => crud.insert(instance, p, cancellation)),
   update: defineOperation(schemas.update, ({ instance, cancellation }, p) => crud.update(instance, p, cancellation)),

@@ -2,7 +2,7 @@ import { operationParamsSchemas as schemas } from '../../shared/operation-params
 import { firstRow, firstValue, toExecuteResult } from '../statements/result-shapes';
 import { defineOperation } from './operation';
 
-/** query · queryOne · queryValue · execute (DESIGN §4). */
+/** query · queryOne · queryValue · execute (docs/plugin-api.md). */
 export const queryOperations = {
   query: defineOperation(schemas.query, ({ instance, cancellation }, p) => instance.run(p, cancellation)),
   queryOne: defineOperation(schemas.queryOne, async ({ instance, cancellation }, p) =>

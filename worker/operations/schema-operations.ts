@@ -2,7 +2,7 @@ import { operationParamsSchemas as schemas } from '../../shared/operation-params
 import { alterTable, createTable, describeTable, dropTable, listTables } from '../schema/schema-service';
 import { defineOperation } from './operation';
 
-/** createTable · alterTable · dropTable · listTables · describeTable (DESIGN §4). */
+/** createTable · alterTable · dropTable · listTables · describeTable (docs/plugin-api.md). */
 export const schemaOperations = {
   createTable: defineOperation(schemas.createTable, ({ instance }, p) => createTable(instance, p)),
   alterTable: defineOperation(schemas.alterTable, ({ instance }, p) => alterTable(instance, p)),

@@ -1,7 +1,7 @@
 import { operationParamsSchemas as schemas } from '../../shared/operation-params';
 import { defineOperation } from './operation';
 
-/** transaction · beginTransaction · commit · rollback (DESIGN §4). */
+/** transaction · beginTransaction · commit · rollback (docs/plugin-api.md). */
 export const transactionOperations = {
   transaction: defineOperation(schemas.transaction, ({ instance, cancellation }, p) => instance.runTransaction(p, cancellation)),
   beginTransaction: defineOperation(schemas.beginTransaction, ({ instance }, p) => instance.transactions.begin(p)),

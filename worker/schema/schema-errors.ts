@@ -3,7 +3,7 @@ import { PluginError } from '../../shared/plugin-error';
 
 /**
  * Errors of the schema operations, each message defined once. They use the
- * codes of DESIGN §6 (shared/errors.ts holds the general catalogue).
+ * codes of docs/plugin-api.md#errors (shared/errors.ts holds the general catalogue).
  */
 export const SchemaErrors = {
   /** describeTable of a table that isn't there: shaped like the server's own 42P01. */

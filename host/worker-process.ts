@@ -34,6 +34,7 @@ export interface WorkerProcessOptions {
 export class WorkerProcess {
   private child: ChildProcessWithoutNullStreams | undefined;
   private endpoint: RpcEndpoint | undefined;
+  private writer: FramedMessageWriter | undefined;
   private exitInfo: WorkerExitedError | undefined;
   private readonly exitListeners: ((error: WorkerExitedError) => void)[] = [];
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
@@ -71,6 +72,7 @@ export class WorkerProcess {
     const logger = options.logger.child({ workerPid: child.pid });
     pipeLogs(child, logger, this.stderrTail);
     const writer = new FramedMessageWriter(child.stdin, options.framing);
+    this.writer = writer;
     const reader = new FramedMessageReader(child.stdout, {
       framing: options.framing,
       onInvalidMessage: (invalid) => logger.error({ code: invalid.code }, `invalid message from worker: ${invalid.message}`),
@@ -138,6 +140,8 @@ export class WorkerProcess {
     try {
       await Promise.race([this.request(Method.shutdown, null), bound]);
       this.notify(Method.exit);
+      // The writer sends what is queued when this turn ends, after stdin's end: flush `exit` first.
+      this.writer?.flush();
       child.stdin.end();
     } catch {
       // Already dying or refusing: the kill below settles it.

@@ -1,24 +1,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import readline from 'node:readline';
-import { createMessageConnection, ResponseError, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
 import type pino from 'pino';
 import { Errors } from '../shared/errors';
-import { PluginError } from '../shared/plugin-error';
 import { Method, PROTOCOL_VERSION, type InitializeResult } from '../shared/protocol';
 import type { Framing } from '../shared/transport/framing';
 import { FramedMessageReader } from '../shared/transport/message-reader';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
+import type { RequestOptions } from '../shared/transport/outgoing-requests';
+import { RpcEndpoint } from '../shared/transport/rpc-endpoint';
 import { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
 
-/** Per-request bounds. */
-export interface RequestOptions {
-  /** Milliseconds until the host gives up (the request's timeout plus grace). */
-  deadlineMs?: number;
-  /** The request's own timeout, named in the timeout error. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
+export type { RequestOptions } from '../shared/transport/outgoing-requests';
 
 export interface WorkerProcessOptions {
   command: string;
@@ -34,16 +27,14 @@ export interface WorkerProcessOptions {
 }
 
 /**
- * One worker child process and its JSON-RPC connection: spawn and handshake
+ * One worker child process and its JSON-RPC endpoint: spawn and handshake
  * (bounded), requests, stderr piped into the host logger, graceful stop with a
  * forced kill after a bound. `kill()` is idempotent.
  */
 export class WorkerProcess {
   private child: ChildProcessWithoutNullStreams | undefined;
-  private connection: MessageConnection | undefined;
+  private endpoint: RpcEndpoint | undefined;
   private writer: FramedMessageWriter | undefined;
-  private readonly pending = new Map<string, { resolve(value: unknown): void; reject(error: unknown): void }>();
-  private nextId = 0;
   private exitInfo: WorkerExitedError | undefined;
   private readonly exitListeners: ((error: WorkerExitedError) => void)[] = [];
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
@@ -67,7 +58,7 @@ export class WorkerProcess {
   /** Handles a worker→host notification (e.g. `$/progress`, `instance/state`). */
   onNotification(method: string, handler: (params: unknown) => void): void {
     this.notificationHandlers.set(method, handler);
-    this.connection?.onNotification(method, handler);
+    this.endpoint?.onNotification(method, handler);
   }
 
   /** Spawns the worker and completes the `initialize` handshake. */
@@ -84,28 +75,21 @@ export class WorkerProcess {
     this.writer = writer;
     const reader = new FramedMessageReader(child.stdout, {
       framing: options.framing,
-      intercept: (message) => this.intercept(message),
       onInvalidMessage: (invalid) => logger.error({ code: invalid.code }, `invalid message from worker: ${invalid.message}`),
     });
     child.stdin.on('error', () => undefined); // EPIPE after the worker died: the exit handler reports it
-    const connection = createMessageConnection(reader, writer, {
-      error: (m) => logger.error(m),
-      warn: (m) => logger.warn(m),
-      info: (m) => logger.debug(m),
-      log: (m) => logger.debug(m),
-    });
-    for (const [method, handler] of this.notificationHandlers) connection.onNotification(method, handler);
-    this.connection = connection;
+    const endpoint = new RpcEndpoint(reader, writer, { logger, idPrefix: 'h' });
+    for (const [method, handler] of this.notificationHandlers) endpoint.onNotification(method, handler);
+    this.endpoint = endpoint;
     child.once('exit', (code, signal) => {
       this.exitInfo = new WorkerExitedError(code, signal);
       logger.debug({ code, signal }, 'worker exited');
-      connection.dispose();
-      const crashed = Errors.workerCrashed({ exitCode: code, signal });
-      for (const entry of [...this.pending.values()]) entry.reject(crashed);
+      // Requests in flight are never replayed: their outcome is unknown.
+      endpoint.close(Errors.workerCrashed({ exitCode: code, signal }));
       for (const listener of this.exitListeners) listener(this.exitInfo);
     });
     child.once('error', (error) => logger.error({ err: error.message }, 'worker process error'));
-    connection.listen();
+    endpoint.listen();
 
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -134,69 +118,17 @@ export class WorkerProcess {
    * or `POSTGRES_WORKER_CRASHED` when the worker died before answering.
    * Past `deadlineMs` (or when `signal` aborts) the worker is sent
    * `$/cancelRequest` and the caller gets `POSTGRES_QUERY_TIMEOUT`
-   * (`POSTGRES_QUERY_CANCELLED`) at once; the late answer is dropped.
-   *
-   * Requests and their responses bypass vscode-jsonrpc's connection (which
-   * handles one message per event-loop turn and a token per request): ids are
-   * this class's own strings, matched by the reader's intercept hook. The
-   * connection still receives the worker's notifications.
+   * (`POSTGRES_QUERY_CANCELLED`) at once; the late answer is dropped
+   * (see the shared RpcEndpoint).
    */
-  request<T>(method: string, params: unknown, options: RequestOptions = {}): Promise<T> {
-    const writer = this.writer;
-    if (!writer || this.exitInfo) return Promise.reject(Errors.workerCrashed({ reason: 'worker not running' }));
-    const id = `h${++this.nextId}`;
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const { signal } = options;
-      const onAbort = (): void => {
-        this.cancel(id);
-        this.pending.get(id)?.reject(Errors.queryCancelled({ reason: 'aborted by the caller' }));
-      };
-      this.pending.set(id, {
-        resolve: (value) => {
-          settle();
-          resolve(value as T);
-        },
-        reject: (error) => {
-          settle();
-          reject(error);
-        },
-      });
-      const settle = (): void => {
-        this.pending.delete(id);
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      if (options.deadlineMs !== undefined) {
-        timer = setTimeout(() => {
-          this.cancel(id);
-          this.pending.get(id)?.reject(Errors.queryTimeout(options.timeoutMs ?? options.deadlineMs!, { enforcedBy: 'host deadline' }));
-        }, options.deadlineMs);
-      }
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      void writer.write({ jsonrpc: '2.0', id, method, params: params ?? undefined } as Message);
-    });
-  }
-
-  /** Answers addressed to this class's requests; everything else goes on to the connection. */
-  private intercept(message: Message): boolean {
-    const m = message as { id?: unknown; method?: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } };
-    if (m.method !== undefined || typeof m.id !== 'string') return false;
-    const entry = this.pending.get(m.id);
-    // No entry: an answer after its deadline or abort, already reported to the caller.
-    if (!entry) return true;
-    if (m.error) entry.reject(this.toPluginError(new ResponseError(m.error.code, m.error.message, m.error.data)));
-    else entry.resolve(m.result);
-    return true;
-  }
-
-  private cancel(id: string): void {
-    if (!this.exitInfo) void this.writer?.write({ jsonrpc: '2.0', method: Method.cancelRequest, params: { id } } as Message);
+  request<T>(method: string, params: unknown, options?: RequestOptions): Promise<T> {
+    const endpoint = this.endpoint;
+    if (!endpoint || this.exitInfo) return Promise.reject(Errors.workerCrashed({ reason: 'worker not running' }));
+    return endpoint.request<T>(method, params, options);
   }
 
   notify(method: string, params?: unknown): void {
-    if (this.connection && !this.exitInfo) void this.connection.sendNotification(method, params);
+    if (!this.exitInfo) this.endpoint?.notify(method, params);
   }
 
   /** `shutdown`, then `exit`, then SIGKILL if the process is still there after the bound. */
@@ -208,6 +140,8 @@ export class WorkerProcess {
     try {
       await Promise.race([this.request(Method.shutdown, null), bound]);
       this.notify(Method.exit);
+      // The writer sends what is queued when this turn ends, after stdin's end: flush `exit` first.
+      this.writer?.flush();
       child.stdin.end();
     } catch {
       // Already dying or refusing: the kill below settles it.
@@ -222,20 +156,6 @@ export class WorkerProcess {
   /** SIGKILL; safe to call any number of times. */
   kill(): void {
     if (this.child && !this.exitInfo) this.child.kill('SIGKILL');
-  }
-
-  private toPluginError(error: unknown): PluginError {
-    if (error instanceof ResponseError) {
-      const fromWorker = PluginError.fromData(error.data);
-      if (fromWorker) return fromWorker;
-      if (this.exitInfo) return Errors.workerCrashed({ exitCode: this.exitInfo.exitCode, signal: this.exitInfo.signal });
-      return new PluginError('POSTGRES_QUERY_FAILED', error.message, { rpcCode: error.code }, false);
-    }
-    if (error instanceof PluginError) return error;
-    return Errors.workerCrashed({
-      reason: error instanceof Error ? error.message : String(error),
-      ...(this.exitInfo ? { exitCode: this.exitInfo.exitCode, signal: this.exitInfo.signal } : {}),
-    });
   }
 }
 

@@ -82,6 +82,10 @@ export const Errors = {
       false,
     ),
 
+  /** The peer answered a JSON-RPC error without plugin data (e.g. -32601 for a method it lacks). */
+  rpcError: (rpcCode: number, message: string) =>
+    new PluginError(PluginErrorCode.QUERY_FAILED, message, { rpcCode }, false),
+
   internal: (message: string) =>
     new PluginError(PluginErrorCode.QUERY_FAILED, `Internal error: ${message}`, {}, false),
 } as const;

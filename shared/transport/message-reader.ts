@@ -19,8 +19,9 @@ export interface FramedMessageReaderOptions {
   /** Called for each frame whose body is not a valid JSON-RPC message; the stream stays usable. */
   onInvalidMessage: (invalid: InvalidMessage) => void;
   /**
-   * Sees each valid message first; returning true consumes it (the hot path
-   * answers it directly instead of through the generic connection).
+   * Sees each valid message first; returning true keeps it back (the worker
+   * holds messages behind large frames still decoding and hands them on
+   * later through `forward`).
    */
   intercept?: (message: Message) => boolean;
   /**
@@ -45,7 +46,7 @@ const MAX_HEADER_BYTES = 8 * 1024;
 
 /**
  * Cuts JSON-RPC messages out of a byte stream (Content-Length or NDJSON) and
- * validates each with the protocol schema before it reaches the connection.
+ * validates each with the protocol schema before it reaches the endpoint.
  * A bad body is answered and skipped; a broken frame ends the stream.
  */
 export class FramedMessageReader extends AbstractMessageReader implements MessageReader {
@@ -189,7 +190,7 @@ export class FramedMessageReader extends AbstractMessageReader implements Messag
     this.callback?.(value as Message);
   }
 
-  /** Hands a message the intercept kept back to the connection after all. */
+  /** Hands a message the intercept kept back to the listener after all. */
   forward(message: Message): void {
     this.callback?.(message);
   }

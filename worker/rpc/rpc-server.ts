@@ -1,14 +1,15 @@
 import type { Readable, Writable } from 'node:stream';
-import { createMessageConnection, ResponseError, type CancellationToken, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
-import { CancellationFlag, type Cancellation } from '../statements/cancellation';
+import { ResponseError, type Message } from 'vscode-jsonrpc/node';
+import type { Cancellation } from '../statements/cancellation';
 import { Errors } from '../../shared/errors';
 import { RpcErrorCode } from '../../shared/error-codes';
 import { isOperationName, OPERATION_NAMES } from '../../shared/operation-params';
-import { PluginError } from '../../shared/plugin-error';
 import { executeParamsSchema, initializeParamsSchema, Method, PLUGIN_NAME, PROTOCOL_VERSION, type InitializeResult } from '../../shared/protocol';
 import { DEFAULT_MAX_MESSAGE_BYTES, FRAMINGS, type Framing } from '../../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../../shared/transport/message-reader';
 import { FramedMessageWriter } from '../../shared/transport/message-writer';
+import { methodNotFound } from '../../shared/transport/response-errors';
+import { RpcEndpoint } from '../../shared/transport/rpc-endpoint';
 import { parseOrThrow } from '../../shared/validation';
 import { batchInsertDecoded } from '../batch/batch-insert';
 import { closeEncodingPool, decodeFrameOnThread, FRAME_OFFLOAD_BYTES, offloadsFrames } from '../batch/encoding-pool';
@@ -36,13 +37,14 @@ export interface RpcServerOptions {
 const SHUTDOWN_BOUND_MS = 1_000;
 
 /**
- * The worker's JSON-RPC endpoint: lifecycle (initialize → execute… → shutdown →
- * exit), dispatch of `execute` to the operation table, and the mapping of every
- * failure to a JSON-RPC error. Nothing raw crosses: unexpected errors become
- * plugin errors without stack traces.
+ * The worker's side of the protocol: lifecycle (initialize → execute… →
+ * shutdown → exit) and dispatch of `execute` to the operation table, served by
+ * the shared RpcEndpoint, which maps every failure to a JSON-RPC error.
+ * Nothing raw crosses: unexpected errors become plugin errors without stack
+ * traces (see toResponseError).
  */
 export class RpcServer {
-  private readonly connection: MessageConnection;
+  private readonly endpoint: RpcEndpoint;
   private readonly writer: FramedMessageWriter;
   private readonly registry: InstanceRegistry;
   private readonly reader: FramedMessageReader;
@@ -54,31 +56,28 @@ export class RpcServer {
   constructor(private readonly options: RpcServerOptions) {
     const { logger } = options;
     this.writer = new FramedMessageWriter(options.output, options.framing);
-    this.registry = new InstanceRegistry(logger, (params) => {
-      void this.writer.write({ jsonrpc: '2.0', method: Method.instanceState, params } as Message);
-    });
+    this.registry = new InstanceRegistry(logger, (params) => this.endpoint.notify(Method.instanceState, params));
+    // Messages held behind large frames reach the endpoint through the reader, in their turn.
     this.order = new FrameOrder(
       (message) => this.mayOvertake(message),
-      (message) => {
-        if (!this.fastPath(message)) this.reader.forward(message);
-      },
+      (message) => this.reader.forward(message),
     );
     // At most two frames of the largest size wait for the thread.
     const offload = new FrameOffload(
       2 * (options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
       this.order,
       logger,
-      (frame, bytes) => this.start(frame.id, (flag) => this.executeDecoded(frame, bytes, flag)),
+      (frame, bytes) => this.endpoint.serve(frame.id, (cancellation) => this.executeDecoded(frame, bytes, cancellation)),
       (body) => this.reader.parseBody(body),
     );
     const reader = new FramedMessageReader(options.input, {
       framing: options.framing,
-      intercept: (message) => this.order.holds(message) || this.fastPath(message),
+      intercept: (message) => this.order.holds(message),
       ...(offloadsFrames ? { offload: { minBytes: FRAME_OFFLOAD_BYTES, take: (body: Buffer) => offload.take(body) } } : {}),
       ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
       onInvalidMessage: (invalid) => {
         logger.warn({ code: invalid.code, id: invalid.id }, invalid.message);
-        void this.writer.write({ jsonrpc: '2.0', id: invalid.id, error: { code: invalid.code, message: invalid.message } } as never);
+        this.endpoint.replyError(invalid.id, new ResponseError(invalid.code, invalid.message));
       },
     });
     this.reader = reader;
@@ -90,75 +89,36 @@ export class RpcServer {
       }
     });
     reader.onClose(() => void this.stop(this.shutdownDone ? 0 : 1));
-    this.connection = createMessageConnection(reader, this.writer, {
-      error: (m) => logger.error(m),
-      warn: (m) => logger.warn(m),
-      info: (m) => logger.debug(m),
-      log: (m) => logger.debug(m),
+    this.endpoint = new RpcEndpoint(reader, this.writer, {
+      logger,
+      unhandled: (method) => (this.initialized ? methodNotFound(method) : notInitialized()),
     });
     this.register();
   }
 
   listen(): void {
-    this.connection.listen();
+    this.endpoint.listen();
   }
-
-
-  /** In-flight fast-path requests by id, for `$/cancelRequest`. */
-  private readonly inflight = new Map<string | number, CancellationFlag>();
 
   /**
-   * The hot path: `initialize` and `execute` are answered straight from the
-   * reader, in arrival order, with one pending promise each. vscode-jsonrpc's
-   * connection runs one message per event-loop turn, which under load costs a
-   * loop iteration (and a stdout write) per request; it still serves the
-   * lifecycle, discovery and unknown methods. Cancellation of fast-path
-   * requests is handled here too.
+   * Every method is served by the endpoint straight from the reader, in
+   * arrival order (behind large frames where order matters, see FrameOrder);
+   * answers of one turn leave in one write.
    */
-  private fastPath(message: Message): boolean {
-    const m = message as { id?: string | number; method?: string; params?: unknown };
-    if (m.method === Method.execute && m.id !== undefined) {
-      this.start(m.id, (flag) => this.execute(m.params, flag));
-      return true;
-    }
-    if (m.method === Method.heartbeat && m.id !== undefined) {
-      // Answered from the event loop itself: a reply proves the loop is not stuck.
-      this.reply(m.id, null, undefined);
-      return true;
-    }
-    if (m.method === Method.initialize && m.id !== undefined) {
-      const id = m.id;
-      this.guard(() => this.initialize(m.params)).then(
-        (result) => this.reply(id, result, undefined),
-        (error: ResponseError<unknown>) => this.reply(id, undefined, error),
-      );
-      return true;
-    }
-    if (m.method === Method.cancelRequest && m.id === undefined) {
-      const target = (m.params as { id?: unknown } | undefined)?.id;
-      if (typeof target !== 'string' && typeof target !== 'number') {
-        // vscode-jsonrpc throws on a cancel without a usable id (`id.toString()`),
-        // out of the stdin listener: one bad notification would kill the worker.
-        this.options.logger.warn('$/cancelRequest without a string or number id: ignored');
-        return true;
-      }
-      const flag = this.inflight.get(target);
-      if (flag) {
-        flag.cancel();
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Runs one request of the fast path, cancellable by `$/cancelRequest` until it is answered. */
-  private start(id: string | number, run: (flag: CancellationFlag) => Promise<unknown>): void {
-    const flag = new CancellationFlag();
-    this.inflight.set(id, flag);
-    this.guard(() => run(flag)).then(
-      (result) => this.reply(id, result === undefined ? null : result, undefined),
-      (error: ResponseError<unknown>) => this.reply(id, undefined, error),
-    );
+  private register(): void {
+    const e = this.endpoint;
+    e.onRequest(Method.initialize, (params) => this.initialize(params));
+    e.onRequest(Method.execute, (params, cancellation) => this.execute(params, cancellation));
+    // Answered from the event loop itself, in the turn it is read: a reply proves the loop is not stuck.
+    e.onRequest(Method.heartbeat, () => null);
+    e.onRequest(Method.shutdown, async () => {
+      this.requireInitialized();
+      await this.closeAll();
+      this.shutdownDone = true;
+      return null;
+    });
+    e.onRequest(Method.discover, () => openRpcDocument(this.options.version));
+    e.onNotification(Method.exit, () => void this.stop(this.shutdownDone ? 0 : 1));
   }
 
   /** Whether a message may be handled before large frames that arrived earlier are decoded. */
@@ -168,39 +128,9 @@ export class RpcServer {
     if (m.method === Method.execute && m.id !== undefined) return m.params?.params?.transactionId === undefined;
     if (m.method === Method.cancelRequest) {
       const target = (m.params as { id?: unknown } | undefined)?.id;
-      return (typeof target === 'string' || typeof target === 'number') && this.inflight.has(target);
+      return (typeof target === 'string' || typeof target === 'number') && this.endpoint.isServing(target);
     }
     return false;
-  }
-
-  private reply(id: string | number, result: unknown, error: ResponseError<unknown> | undefined): void {
-    this.inflight.delete(id);
-    const message = error ? { jsonrpc: '2.0', id, error: error.toJson() } : { jsonrpc: '2.0', id, result };
-    void this.writer.write(message as Message);
-  }
-
-  private register(): void {
-    const c = this.connection;
-    c.onRequest(Method.initialize, (params: unknown) => this.guard(() => this.initialize(params)));
-    c.onRequest(Method.execute, (...args: unknown[]) => {
-      const token = args.pop() as CancellationToken;
-      return this.guard(() => this.execute(args.length === 1 ? args[0] : args, token));
-    });
-    c.onRequest(Method.shutdown, () =>
-      this.guard(async () => {
-        this.requireInitialized();
-        await this.closeAll();
-        this.shutdownDone = true;
-        return null;
-      }),
-    );
-    c.onRequest(Method.discover, () => this.guard(async () => openRpcDocument(this.options.version)));
-    c.onNotification(Method.exit, () => void this.stop(this.shutdownDone ? 0 : 1));
-    c.onRequest((method: string) => {
-      if (!this.initialized) return notInitialized();
-      return new ResponseError(RpcErrorCode.METHOD_NOT_FOUND, `Unhandled method ${method}`);
-    });
-    c.onNotification(() => undefined);
   }
 
   private async initialize(params: unknown): Promise<InitializeResult> {
@@ -250,20 +180,11 @@ export class RpcServer {
   /** `$/progress` notifications for a request that carried a progressToken. */
   private progressReporter(token: string | number | undefined): ((done: number, total: number) => void) | undefined {
     if (token === undefined) return undefined;
-    return (done, total) => void this.writer.write({ jsonrpc: '2.0', method: Method.progress, params: { token, value: { kind: 'report', done, total } } } as Message);
+    return (done, total) => this.endpoint.notify(Method.progress, { token, value: { kind: 'report', done, total } });
   }
 
   private requireInitialized(): void {
     if (!this.initialized) throw notInitialized();
-  }
-
-  /** Runs a handler; whatever it throws leaves as a JSON-RPC error of the contract. */
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw toResponseError(error, this.options.logger);
-    }
   }
 
   private closeAll(): Promise<void> {
@@ -276,7 +197,7 @@ export class RpcServer {
       const bound = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BOUND_MS).unref());
       await Promise.race([Promise.all([this.closeAll().catch(() => undefined), closeEncodingPool().catch(() => undefined)]), bound]);
       await Promise.race([this.writer.drain(), bound]);
-      this.connection.dispose();
+      this.endpoint.close(Errors.workerUnavailable('the worker has stopped'));
       this.options.onExit(code);
     })();
     return this.stopping;
@@ -285,13 +206,4 @@ export class RpcServer {
 
 function notInitialized(): ResponseError<undefined> {
   return new ResponseError(RpcErrorCode.SERVER_NOT_INITIALIZED, 'Server not initialized: send initialize first');
-}
-
-function toResponseError(error: unknown, logger: Logger): ResponseError<unknown> {
-  if (error instanceof ResponseError) return error;
-  if (error instanceof PluginError) return new ResponseError(error.rpcCode, error.message, error.toData());
-  // A bug, not an input problem: log it here, send no stack across.
-  logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) }, 'unexpected error');
-  const internal = Errors.internal(error instanceof Error ? error.message : String(error));
-  return new ResponseError(RpcErrorCode.INTERNAL_ERROR, internal.message, internal.toData());
 }

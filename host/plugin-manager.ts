@@ -110,6 +110,7 @@ export class PluginManager extends EventEmitter {
   private readonly queryTimeouts = new Map<string, number>();
   private readonly idleSweep: NodeJS.Timeout;
   private closed = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(options: PluginManagerOptions = {}) {
     super();
@@ -159,12 +160,16 @@ export class PluginManager extends EventEmitter {
   }
 
   /** Stops every worker: `shutdown` (transactions rolled back, pools ended), `exit`, SIGKILL after the bound. */
-  async shutdown(): Promise<void> {
-    this.closed = true;
-    clearInterval(this.idleSweep);
-    const supervisors = [...this.supervisors.values()];
-    this.supervisors.clear();
-    await Promise.all(supervisors.map((s) => s.stop()));
+  shutdown(): Promise<void> {
+    // Idempotent: every call resolves when the one stop is complete.
+    this.stopping ??= (async () => {
+      this.closed = true;
+      clearInterval(this.idleSweep);
+      const supervisors = [...this.supervisors.values()];
+      this.supervisors.clear();
+      await Promise.all(supervisors.map((s) => s.stop()));
+    })();
+    return this.stopping;
   }
 
   /** The pid of the worker serving `instanceId` of a plugin, if one runs (for supervision and tests). */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import readline from 'node:readline';
 import type pino from 'pino';
 import { Errors } from '../shared/errors';
@@ -69,6 +70,10 @@ export class WorkerProcess {
       env: options.env ?? process.env,
     });
     this.child = child;
+    // The child and its pipes keep the host's event loop alive only while a request waits for an
+    // answer: an app that forgets shutdown() still exits, and the worker follows when stdin closes.
+    child.unref();
+    for (const pipe of [child.stdin, child.stdout, child.stderr]) (pipe as Partial<Socket>).unref?.();
     const logger = options.logger.child({ workerPid: child.pid });
     pipeLogs(child, logger, this.stderrTail);
     const writer = new FramedMessageWriter(child.stdin, options.framing);
@@ -124,7 +129,23 @@ export class WorkerProcess {
   request<T>(method: string, params: unknown, options?: RequestOptions): Promise<T> {
     const endpoint = this.endpoint;
     if (!endpoint || this.exitInfo) return Promise.reject(Errors.workerCrashed({ reason: 'worker not running' }));
-    return endpoint.request<T>(method, params, options);
+    if (this.waiting++ === 0) this.holdEventLoop(true);
+    const answered = endpoint.request<T>(method, params, options);
+    answered.then(this.settled, this.settled);
+    return answered;
+  }
+
+  /** Requests waiting for an answer; while there are any, the worker's stdout keeps the event loop alive. */
+  private waiting = 0;
+
+  private readonly settled = (): void => {
+    if (--this.waiting === 0) this.holdEventLoop(false);
+  };
+
+  private holdEventLoop(hold: boolean): void {
+    const stdout = this.child?.stdout as Partial<Socket> | undefined;
+    if (hold) stdout?.ref?.();
+    else stdout?.unref?.();
   }
 
   notify(method: string, params?: unknown): void {
@@ -135,6 +156,8 @@ export class WorkerProcess {
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || this.exitInfo) return;
+    // A stop someone awaits keeps the host alive until the worker is gone.
+    child.ref();
     const exited = once(child, 'exit').catch(() => undefined);
     const bound = new Promise<void>((resolve) => setTimeout(resolve, this.options.stopTimeoutMs).unref());
     try {

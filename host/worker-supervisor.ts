@@ -2,7 +2,7 @@ import type pino from 'pino';
 import { PluginErrorCode } from '../shared/error-codes';
 import { Errors, TransactionErrors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
-import { Method, type InstanceStateParams } from '../shared/protocol';
+import { Method, type InstanceStateParams, type TransactionEndedParams } from '../shared/protocol';
 import type { Framing } from '../shared/transport/framing';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
 import { sandboxLaunch, type SandboxOptions } from './sandbox';
@@ -188,6 +188,12 @@ export class WorkerSupervisor {
         ...(options.hostName ? { hostName: options.hostName } : {}),
       });
       worker.onNotification(Method.instanceState, (params) => options.onInstanceState(params as InstanceStateParams));
+      // The worker ends handles on its own too (idle timeout, a config change, closeAllConnections):
+      // they stop counting as open, so the worker can be retired when idle.
+      worker.onNotification(Method.transactionEnded, (params) => {
+        const id = (params as Partial<TransactionEndedParams> | undefined)?.transactionId;
+        if (typeof id === 'string' && this.worker === worker) this.transactions.delete(id);
+      });
       worker.onNotification(Method.progress, (params) => {
         const p = params as { token?: string; value?: { done?: number; total?: number } };
         const listener = p.token === undefined ? undefined : this.progress.get(p.token);

@@ -33,7 +33,7 @@ export interface RpcServerOptions {
   onExit: (code: number) => void;
 }
 
-/** Longest a shutdown may take before the process exits anyway (DESIGN §2: within 2 s). */
+/** Longest a shutdown may take before the process exits anyway (docs/protocol.md: within 2 s). */
 const SHUTDOWN_BOUND_MS = 1_000;
 
 /**
@@ -56,7 +56,11 @@ export class RpcServer {
   constructor(private readonly options: RpcServerOptions) {
     const { logger } = options;
     this.writer = new FramedMessageWriter(options.output, options.framing);
-    this.registry = new InstanceRegistry(logger, (params) => this.endpoint.notify(Method.instanceState, params));
+    this.registry = new InstanceRegistry(
+      logger,
+      (params) => this.endpoint.notify(Method.instanceState, params),
+      (params) => this.endpoint.notify(Method.transactionEnded, params),
+    );
     // Messages held behind large frames reach the endpoint through the reader, in their turn.
     this.order = new FrameOrder(
       (message) => this.mayOvertake(message),

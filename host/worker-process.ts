@@ -6,7 +6,8 @@ import type pino from 'pino';
 import { Errors } from '../shared/errors';
 import { Method, PROTOCOL_VERSION, type InitializeResult } from '../shared/protocol';
 import type { Framing } from '../shared/transport/framing';
-import { FramedMessageReader } from '../shared/transport/message-reader';
+import { FramedMessageReader, type FramingError } from '../shared/transport/message-reader';
+import { redactConnectionString } from '../shared/redaction';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import type { RequestOptions } from '../shared/transport/outgoing-requests';
 import { RpcEndpoint } from '../shared/transport/rpc-endpoint';
@@ -25,6 +26,8 @@ export interface WorkerProcessOptions {
   /** Bound on a graceful stop before SIGKILL. */
   stopTimeoutMs: number;
   hostName?: string;
+  /** Largest message either side sends the other (bytes; the worker is started with the same limit). */
+  maxMessageBytes?: number;
 }
 
 /**
@@ -76,12 +79,17 @@ export class WorkerProcess {
     for (const pipe of [child.stdin, child.stdout, child.stderr]) (pipe as Partial<Socket>).unref?.();
     const logger = options.logger.child({ workerPid: child.pid });
     pipeLogs(child, logger, this.stderrTail);
-    const writer = new FramedMessageWriter(child.stdin, options.framing);
+    // A request the worker could not read is refused here, before it is sent.
+    const limits = options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {};
+    const writer = new FramedMessageWriter(child.stdin, options.framing, limits);
     this.writer = writer;
     const reader = new FramedMessageReader(child.stdout, {
       framing: options.framing,
-      onInvalidMessage: (invalid) => logger.error({ code: invalid.code }, `invalid message from worker: ${invalid.message}`),
+      ...limits,
+      // stdout of a worker carries frames only: anything else means its stream can't be trusted any more.
+      onInvalidMessage: (invalid) => this.protocolViolation(logger, `invalid message from worker: ${invalid.message}`),
     });
+    reader.onError((error) => this.protocolViolation(logger, error.message, (error as FramingError).preview));
     child.stdin.on('error', () => undefined); // EPIPE after the worker died: the exit handler reports it
     const endpoint = new RpcEndpoint(reader, writer, { logger, idPrefix: 'h' });
     for (const [method, handler] of this.notificationHandlers) endpoint.onNotification(method, handler);
@@ -174,6 +182,19 @@ export class WorkerProcess {
       this.kill();
       await exited;
     }
+  }
+
+  /**
+   * The worker wrote something that is not a frame (a stray line, a broken
+   * header, a message over the limit): nothing after it can be trusted, so the
+   * worker is killed at once; its requests in flight fail with
+   * POSTGRES_WORKER_CRASHED and the supervisor starts a new one. The bytes are
+   * logged redacted.
+   */
+  private protocolViolation(logger: pino.Logger, reason: string, preview?: string): void {
+    if (this.exitInfo) return;
+    logger.error({ reason: redactConnectionString(reason), ...(preview !== undefined ? { preview: redactConnectionString(preview) } : {}) }, 'worker broke the protocol on stdout; killing it');
+    this.kill();
   }
 
   /** SIGKILL; safe to call any number of times. */

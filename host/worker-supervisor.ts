@@ -186,6 +186,7 @@ export class WorkerSupervisor {
         startTimeoutMs: options.startTimeoutMs,
         stopTimeoutMs: options.stopTimeoutMs,
         ...(options.hostName ? { hostName: options.hostName } : {}),
+        ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
       });
       worker.onNotification(Method.instanceState, (params) => options.onInstanceState(params as InstanceStateParams));
       // The worker ends handles on its own too (idle timeout, a config change, closeAllConnections):

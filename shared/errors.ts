@@ -74,6 +74,24 @@ export const Errors = {
   workerUnavailable: (reason: string, details: Record<string, unknown> = {}) =>
     new PluginError(PluginErrorCode.WORKER_UNAVAILABLE, `Worker unavailable: ${reason}`, details, false),
 
+  /** An answer whose JSON would pass the message limit of the host (or V8's string limit): refused instead of sent. */
+  answerTooLarge: (bytes: number | undefined, maxMessageBytes: number) =>
+    new PluginError(
+      PluginErrorCode.RESULT_TOO_LARGE,
+      bytes === undefined
+        ? `The answer is too large to be sent as one message (longer than the longest string the worker can write); limit ${maxMessageBytes} bytes (--max-message-bytes / maxMessageBytes)`
+        : `The answer is ${bytes} bytes, more than the message limit of ${maxMessageBytes} (--max-message-bytes / maxMessageBytes); select fewer or smaller rows`,
+      { ...(bytes !== undefined ? { bytes } : {}), maxMessageBytes },
+      false,
+    ),
+
+  /** A request whose JSON would pass the worker's message limit: refused by the host, never sent. */
+  requestTooLarge: (bytes: number | undefined, maxMessageBytes: number) =>
+    invalidParams(
+      [{ path: 'params', message: bytes === undefined ? `too large to be sent as one message (limit ${maxMessageBytes} bytes)` : `the request is ${bytes} bytes, more than the worker's message limit of ${maxMessageBytes} (maxMessageBytes)` }],
+      { ...(bytes !== undefined ? { bytes } : {}), maxMessageBytes },
+    ),
+
   resultTooLarge: (rows: number, maxRows: number) =>
     new PluginError(
       PluginErrorCode.RESULT_TOO_LARGE,

@@ -35,10 +35,20 @@ export interface FramedMessageReaderOptions {
 
 /** Raised through `onError` when the framing itself is broken and the stream can't be resynchronised. */
 export class FramingError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The first bytes where the stream went wrong, control characters escaped: for a log line. */
+    readonly preview?: string,
+  ) {
     super(message);
     this.name = 'FramingError';
   }
+}
+
+const PREVIEW_BYTES = 80;
+
+function previewOf(buf: Buffer, offset: number): string {
+  return JSON.stringify(buf.toString('latin1', offset, Math.min(buf.length, offset + PREVIEW_BYTES))).slice(1, -1);
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -115,11 +125,11 @@ export class FramedMessageReader extends AbstractMessageReader implements Messag
     while (offset < buf.length) {
       const headerEnd = buf.indexOf(HEADER_END, offset);
       if (headerEnd === -1) {
-        if (buf.length - offset > MAX_HEADER_BYTES) return this.fail('header section too long or not terminated');
+        if (buf.length - offset > MAX_HEADER_BYTES) return this.fail('header section too long or not terminated', previewOf(buf, offset));
         break;
       }
       const length = parseContentLength(buf.toString('latin1', offset, headerEnd));
-      if (typeof length === 'string') return this.fail(length);
+      if (typeof length === 'string') return this.fail(length, previewOf(buf, offset));
       if (length > this.maxMessageBytes) {
         return this.fail(`message of ${length} bytes exceeds the limit of ${this.maxMessageBytes}`);
       }
@@ -195,12 +205,12 @@ export class FramedMessageReader extends AbstractMessageReader implements Messag
     this.callback?.(message);
   }
 
-  private fail(reason: string): void {
+  private fail(reason: string, preview?: string): void {
     this.failed = true;
     this.buffer = Buffer.alloc(0);
     this.pending = [];
     this.pendingBytes = 0;
-    this.fireError(new FramingError(`Framing lost: ${reason}`));
+    this.fireError(new FramingError(`Framing lost: ${reason}`, preview));
   }
 }
 

@@ -1,29 +1,50 @@
 import type { Writable } from 'node:stream';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
-import type { Framing } from './framing';
+import { DEFAULT_MAX_MESSAGE_BYTES, type Framing } from './framing';
 
 const RESOLVED = Promise.resolve();
+
+/** A message that can't be sent: its JSON passes the peer's message limit (or V8's string limit). */
+export class MessageTooLargeError extends Error {
+  constructor(
+    /** Bytes of its JSON; undefined when it could not even be written as one string. */
+    readonly bytes: number | undefined,
+    readonly maxMessageBytes: number,
+  ) {
+    super(bytes === undefined ? 'message too large to be written as one JSON text' : `message of ${bytes} bytes exceeds the limit of ${maxMessageBytes}`);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
+export interface FramedMessageWriterOptions {
+  /** Largest message body the peer accepts; a larger one throws {@link MessageTooLargeError} from `write` and nothing is sent. */
+  maxMessageBytes?: number;
+  /** Told when the stream stops taking data (its buffer is full) and when it drains again. */
+  onCongestion?: (congested: boolean) => void;
+}
 
 /**
  * Frames messages and coalesces every message written in one turn of the event
  * loop into a single `write` on the stream: under load many responses leave in
- * one syscall instead of one each.
+ * one syscall instead of one each. A message the peer could not read (over its
+ * limit) is refused at `write`, so one answer never breaks the stream.
  */
 export class FramedMessageWriter extends AbstractMessageWriter implements MessageWriter {
   private queue: string[] = [];
   private scheduled = false;
   private closed = false;
-  private readonly frame: (json: string) => string;
+  private congested = false;
+  private readonly contentLength: boolean;
+  private readonly maxMessageBytes: number;
 
   constructor(
     private readonly stream: Writable,
     framing: Framing,
+    private readonly options: FramedMessageWriterOptions = {},
   ) {
     super();
-    this.frame =
-      framing === 'ndjson'
-        ? (json) => json + '\n'
-        : (json) => `Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n${json}`;
+    this.contentLength = framing !== 'ndjson';
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     stream.on('error', (error: Error) => this.fireError(error));
     stream.on('close', () => {
       this.closed = true;
@@ -31,9 +52,21 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
     });
   }
 
+  /** Queues `msg` for this turn's write; throws {@link MessageTooLargeError} when the peer could not take it. */
   write(msg: Message): Promise<void> {
     if (this.closed) return RESOLVED;
-    this.queue.push(this.frame(JSON.stringify(msg)));
+    let json: string;
+    try {
+      json = JSON.stringify(msg);
+    } catch (error) {
+      // Past V8's longest string: no peer could be sent this.
+      if (error instanceof RangeError) throw new MessageTooLargeError(undefined, this.maxMessageBytes);
+      throw error;
+    }
+    // A UTF-8 byte is at least one UTF-16 unit and at most three: count bytes only when it matters.
+    const bytes = this.contentLength || json.length * 3 > this.maxMessageBytes ? Buffer.byteLength(json, 'utf8') : json.length;
+    if (bytes > this.maxMessageBytes) throw new MessageTooLargeError(bytes, this.maxMessageBytes);
+    this.queue.push(this.contentLength ? `Content-Length: ${bytes}\r\n\r\n${json}` : json + '\n');
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -47,7 +80,14 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
     if (this.queue.length === 0 || this.closed) return;
     const chunk = this.queue.length === 1 ? this.queue[0]! : this.queue.join('');
     this.queue = [];
-    this.stream.write(chunk);
+    if (!this.stream.write(chunk) && !this.congested && this.options.onCongestion) {
+      this.congested = true;
+      this.options.onCongestion(true);
+      this.stream.once('drain', () => {
+        this.congested = false;
+        this.options.onCongestion?.(false);
+      });
+    }
   };
 
   /** Resolves once everything queued so far has been handed to the OS. */

@@ -1,6 +1,7 @@
 import { Errors } from '../errors';
 import type { PluginError } from '../plugin-error';
 import { Method } from '../protocol';
+import { MessageTooLargeError } from './message-writer';
 import { fromResponseError, type EndpointLogger, type WireError } from './response-errors';
 
 /** Per-request bounds. */
@@ -75,7 +76,13 @@ export class OutgoingRequests {
       this.pending.set(id, entry);
       if (options.deadlineMs !== undefined) entry.timer = setTimeout(this.onDeadline, options.deadlineMs, entry);
       signal?.addEventListener('abort', entry, { once: true });
-      this.write({ jsonrpc: '2.0', id, method, params: params ?? undefined });
+      try {
+        this.write({ jsonrpc: '2.0', id, method, params: params ?? undefined });
+      } catch (error) {
+        // Too large for the peer to read: refused here, never sent, so the stream stays intact.
+        this.settle(entry);
+        reject(error instanceof MessageTooLargeError ? Errors.requestTooLarge(error.bytes, error.maxMessageBytes) : error);
+      }
     });
   }
 

@@ -2,6 +2,8 @@ import type { Disposable, Message, MessageReader, MessageWriter, ResponseError }
 import type { PluginError } from '../plugin-error';
 import { Method } from '../protocol';
 import { OutgoingRequests, type RequestOptions, type WireResponse } from './outgoing-requests';
+import { Errors } from '../errors';
+import { MessageTooLargeError } from './message-writer';
 import { RequestCancellation } from './request-cancellation';
 import { methodNotFound, toResponseError, type EndpointLogger } from './response-errors';
 
@@ -51,6 +53,8 @@ export class RpcEndpoint {
   private readonly logger: EndpointLogger;
   private subscription: Disposable | undefined;
   private closed = false;
+  /** Requests read while the peer does not read our answers; served once it does again. */
+  private held: WireMessage[] | undefined;
 
   constructor(
     private readonly reader: MessageReader,
@@ -112,12 +116,28 @@ export class RpcEndpoint {
     this.outgoing.close(error);
   }
 
+  /**
+   * Backpressure: while `hold` is on (the peer's pipe is full), requests that
+   * arrive are kept, not started, so no new answer is produced until the peer
+   * reads again; cancels and answers still go through. Off: they start, in order.
+   */
+  hold(on: boolean): void {
+    if (on) {
+      this.held ??= [];
+      return;
+    }
+    const held = this.held;
+    this.held = undefined;
+    for (const m of held ?? []) this.dispatch(m.id as string | number, m.method!, m.params);
+  }
+
   /** Every message the reader delivers. */
   readonly receive = (message: Message): void => {
     const m = message as unknown as WireMessage;
     const method = m.method;
     if (method === undefined) this.outgoing.receive(m);
     else if (m.id === undefined) this.notification(method, m.params);
+    else if (this.held !== undefined) this.held.push(m);
     else this.dispatch(m.id as string | number, method, m.params);
   };
 
@@ -149,7 +169,15 @@ export class RpcEndpoint {
 
   private succeed(id: string | number, cancellation: RequestCancellation, result: unknown): void {
     this.finish(id, cancellation);
-    this.write({ jsonrpc: '2.0', id, result: result === undefined ? null : result });
+    if (this.closed) return;
+    try {
+      void this.writer.write({ jsonrpc: '2.0', id, result: result === undefined ? null : result } as Message);
+    } catch (error) {
+      // The peer could not read this answer: it gets an error of its own instead, the stream stays intact.
+      if (!(error instanceof MessageTooLargeError)) throw error;
+      this.logger.warn({ id, bytes: error.bytes, maxMessageBytes: error.maxMessageBytes }, 'answer over the message limit: refused');
+      this.replyError(id, toResponseError(Errors.answerTooLarge(error.bytes, error.maxMessageBytes), this.logger));
+    }
   }
 
   private fail(id: string | number, cancellation: RequestCancellation, error: unknown): void {

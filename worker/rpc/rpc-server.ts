@@ -55,7 +55,17 @@ export class RpcServer {
 
   constructor(private readonly options: RpcServerOptions) {
     const { logger } = options;
-    this.writer = new FramedMessageWriter(options.output, options.framing);
+    // Answers past the host's message limit are refused with POSTGRES_RESULT_TOO_LARGE (the host reads with
+    // the same limit). While the host doesn't read stdout, reading stdin stops and the requests already read
+    // wait unstarted: memory stays bounded by what is in flight.
+    this.writer = new FramedMessageWriter(options.output, options.framing, {
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      onCongestion: (congested) => {
+        this.endpoint.hold(congested);
+        if (congested) options.input.pause();
+        else options.input.resume();
+      },
+    });
     this.registry = new InstanceRegistry(
       logger,
       (params) => this.endpoint.notify(Method.instanceState, params),
@@ -156,7 +166,7 @@ export class RpcServer {
     if (this.stopping || this.shutdownDone) throw Errors.workerUnavailable('the worker is shutting down');
     const p = parseOrThrow(executeParamsSchema, params, 'params');
     if (faultHooksEnabled) {
-      if (runFault(p.operation)) return null;
+      if (runFault(p.operation, p.params)) return null;
       const probe = probeSandbox(p.operation);
       if (probe) return probe;
     }

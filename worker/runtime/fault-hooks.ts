@@ -46,9 +46,15 @@ export function probeSandbox(operation: string): SandboxProbe | undefined {
   return undefined;
 }
 
-/** Runs a fault operation (`__faultBusyLoop`, `__faultCrash`); false when `operation` is not one. */
-export function runFault(operation: string): boolean {
+/** Runs a fault operation (`__faultBusyLoop`, `__faultCrash`, `__faultStdout`); false when `operation` is not one. */
+export function runFault(operation: string, params?: unknown): boolean {
   if (!faultHooksEnabled) return false;
+  if (operation === '__faultStdout') {
+    // Bytes outside any frame on the protocol stream, as a library that prints to stdout would write.
+    const text = (params as { text?: unknown } | undefined)?.text;
+    process.stdout.write(typeof text === 'string' ? text : 'stray output\n');
+    return true;
+  }
   if (operation === '__faultBusyLoop') {
     // A stuck event loop: nothing else runs in this process again.
     for (;;) {

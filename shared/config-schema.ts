@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONFIG_DEFAULTS } from './config-defaults';
+import { durationMsSchema, timeoutMsSchema } from './timeout-limits';
 
 /**
  * The plugin configuration (DESIGN §5). Two documented shapes are accepted, the
@@ -9,8 +10,8 @@ import { CONFIG_DEFAULTS } from './config-defaults';
  */
 
 const port = z.number().int().min(1).max(65_535);
-const millis = z.number().int().min(0).max(2_147_483_647);
-const positiveMillis = z.number().int().min(1).max(2_147_483_647);
+const millis = durationMsSchema;
+const positiveMillis = timeoutMsSchema;
 
 export const sslConfigSchema = z.union([
   z.boolean(),

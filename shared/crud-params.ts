@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifierSchema, tableRefSchema } from './schema-params';
+import { timeoutMsSchema } from './timeout-limits';
 
 /**
  * Params of the CRUD operations (DESIGN §4): insert, update, delete, find,
@@ -7,7 +8,7 @@ import { identifierSchema, tableRefSchema } from './schema-params';
  * the SQL is built in `worker/crud/`.
  */
 
-const timeout = z.number().int().min(1).max(2_147_483_647);
+const timeout = timeoutMsSchema;
 const transactionId = z.string().min(1).max(200);
 
 /** A value that can be a bind parameter: any JSON value. */

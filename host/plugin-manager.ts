@@ -11,6 +11,7 @@ import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
 import type { Framing } from '../shared/transport/framing';
 import { parseOrThrow } from '../shared/validation';
+import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
 import { failed, ok, type PluginResult } from './envelope';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
@@ -155,8 +156,17 @@ export class PluginManager extends EventEmitter {
     params?: Record<string, unknown>,
     options: ExecuteOptions = {},
   ): Promise<PluginResult<T>> {
+    try {
+      // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
+      return await this.send<T>(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
+    } catch (error) {
+      return failed(asPluginError(error));
+    }
+  }
+
+  private async send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions): Promise<PluginResult<T>> {
     if (operation === 'batchInsert' && Array.isArray(params?.records) && params.records.length > HOST_BATCH_RECORDS) {
-      const execute = <R>(op: string, p: Record<string, unknown>) => this.executePlugin<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) });
+      const execute = <R>(op: string, p: Record<string, unknown>) => this.send<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) });
       return (await splitBatchInsert(execute, params, options.onProgress)) as PluginResult<T>;
     }
     try {

@@ -48,6 +48,13 @@ describe('the where language', () => {
     expect(deleteStatement(parseOrThrow(deleteParamsSchema, { table: 'users', where: { id: { in: [] } } }, 'params')).sql).toBe('DELETE FROM "users" WHERE false');
   });
 
+  test('bytes and tagged values are bind parameters as what they stand for', () => {
+    const bytes = Buffer.from([0, 255]);
+    expect(where({ b: { $bytea: 'AP8=' }, c: bytes, d: { in: [{ $bytea: 'AP8=' }] } }).params).toEqual([bytes, bytes, [bytes]]);
+    expect(where({ doc: { $json: '{"n": 12345678901234567890}' } }).params).toEqual(['{"n": 12345678901234567890}']);
+    expect(issues({ b: { $bytea: 'not base64!' } })).toEqual([{ path: 'where.b.$bytea', message: expect.stringContaining('base64') }]);
+  });
+
   test('hostile column names are quoted, hostile values never reach the SQL text', () => {
     const nasty = `x" = '' OR 1=1; DROP TABLE users; --`;
     const built = where({ [nasty]: `'; DROP TABLE users; --\\` });

@@ -10,8 +10,10 @@ export class ParamList {
 
   add(value: unknown): string {
     // A plain object goes as JSON text (for json/jsonb columns); a JS array is left to pg,
-    // which sends it as a PostgreSQL array literal (for array columns and `= ANY($n)`).
-    this.values.push(value !== null && typeof value === 'object' && !Array.isArray(value) ? JSON.stringify(value) : value);
+    // which sends it as a PostgreSQL array literal (for array columns and `= ANY($n)`),
+    // and so are bytes (a bytea parameter).
+    const json = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array);
+    this.values.push(json ? JSON.stringify(value) : value);
     return `$${this.values.length}`;
   }
 }
@@ -37,7 +39,7 @@ export function buildWhere(where: Where | undefined, params: ParamList): string 
   for (const [column, condition] of Object.entries(where)) {
     const col = escapeIdentifier(column);
     if (condition === null) parts.push(`${col} IS NULL`);
-    else if (typeof condition !== 'object' || Array.isArray(condition)) parts.push(`${col} = ${params.add(condition)}`);
+    else if (typeof condition !== 'object' || Array.isArray(condition) || condition instanceof Uint8Array) parts.push(`${col} = ${params.add(condition)}`);
     else parts.push(...operatorConditions(col, condition, params));
   }
   return parts.join(' AND ');
@@ -67,7 +69,7 @@ function operatorConditions(col: string, ops: WhereOperators, params: ParamList)
 export function limitsRows(where: Where | undefined): boolean {
   if (!where) return false;
   for (const condition of Object.values(where)) {
-    if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) return true;
+    if (condition === null || typeof condition !== 'object' || Array.isArray(condition) || condition instanceof Uint8Array) return true;
     for (const [operator, operand] of Object.entries(condition)) {
       if (operand === undefined) continue;
       if (operator !== 'notIn' || (operand as unknown[]).length > 0) return true;

@@ -1,6 +1,6 @@
 import { tagOf } from './tagged-values';
 import { describeIssues, invalidParams } from './validation';
-import { UNREPRESENTABLE, ValueChecker, type Direction, type ValueProblem } from './wire-values';
+import { UNREPRESENTABLE, ValueChecker, type ValueProblem } from './wire-values';
 
 /**
  * Where an operation's params hold values, and the walk of each: bind
@@ -13,17 +13,19 @@ import { UNREPRESENTABLE, ValueChecker, type Direction, type ValueProblem } from
 
 type Walk = (checker: ValueChecker, value: unknown) => unknown;
 
-/** A statement's bind parameters: each a value position. */
-export const walkBindList: Walk = (checker, list) => {
-  if (!Array.isArray(list)) return list;
+/** Each item of a list through `walk`, copying the list only if one changes. */
+function eachItem(checker: ValueChecker, list: readonly unknown[], walk: (item: unknown) => unknown): unknown {
   let out: unknown[] | undefined;
   for (let i = 0; i < list.length; i++) {
-    const next = checker.value(list[i]);
+    const next = walk(list[i]);
     if (next === UNREPRESENTABLE) return checker.below(i);
     if (next !== list[i]) (out ??= list.slice())[i] = next;
   }
   return out ?? list;
-};
+}
+
+/** A statement's bind parameters: each a value position. */
+export const walkBindList: Walk = (checker, list) => (Array.isArray(list) ? eachItem(checker, list, (v) => checker.value(v)) : list);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -57,31 +59,16 @@ export const walkWhere: Walk = (checker, where) => {
   });
 };
 
-const walkRecords: Walk = (checker, records) => {
-  if (!Array.isArray(records)) return records;
-  let out: unknown[] | undefined;
-  for (let i = 0; i < records.length; i++) {
-    const next = walkColumnMap(checker, records[i]);
-    if (next === UNREPRESENTABLE) return checker.below(i);
-    if (next !== records[i]) (out ??= records.slice())[i] = next;
-  }
-  return out ?? records;
-};
+const walkRecords: Walk = (checker, records) => (Array.isArray(records) ? eachItem(checker, records, (record) => walkColumnMap(checker, record)) : records);
 
 const walkOperations: Walk = (checker, operations) => {
   if (!Array.isArray(operations)) return operations;
-  let out: unknown[] | undefined;
-  for (let i = 0; i < operations.length; i++) {
-    const op = operations[i];
-    if (!isObject(op) || op.params === undefined) continue;
+  return eachItem(checker, operations, (op) => {
+    if (!isObject(op) || op.params === undefined) return op;
     const params = walkBindList(checker, op.params);
-    if (params === UNREPRESENTABLE) {
-      checker.below('params');
-      return checker.below(i);
-    }
-    if (params !== op.params) (out ??= operations.slice())[i] = { ...op, params };
-  }
-  return out ?? operations;
+    if (params === UNREPRESENTABLE) return checker.below('params');
+    return params === op.params ? op : { ...op, params };
+  });
 };
 
 const statement = { params: walkBindList };
@@ -107,13 +94,14 @@ const VALUE_FIELDS: Record<string, Record<string, Walk>> = {
  * object unless something had to change) or the first problem, with its path
  * below the params.
  */
-export function checkOperationParams(operation: string, params: Record<string, unknown>, direction: Direction = 'send'): { params: Record<string, unknown> } | { problem: ValueProblem } {
-  const fields = VALUE_FIELDS[operation];
-  const values = new ValueChecker('column', direction);
-  const bind = new ValueChecker('bind', direction);
+export function checkOperationParams(operation: string, params: Record<string, unknown>): { params: Record<string, unknown> } | { problem: ValueProblem } {
+  // Own keys only: an operation or a key named `constructor` must not find Object's.
+  const fields = Object.hasOwn(VALUE_FIELDS, operation) ? VALUE_FIELDS[operation] : undefined;
+  const values = new ValueChecker('column', 'send');
+  const bind = new ValueChecker('bind', 'send');
   let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(params)) {
-    const walk = fields?.[key];
+    const walk = fields !== undefined && Object.hasOwn(fields, key) ? fields[key] : undefined;
     const checker = walk === undefined || walk === walkBindList || walk === walkOperations ? bind : values;
     const value = params[key];
     const next = walk ? walk(checker, value) : checker.json(value, 1);

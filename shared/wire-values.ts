@@ -68,13 +68,16 @@ function loneSurrogate(text: string): string {
 function notJson(value: unknown): string {
   if (typeof value === 'bigint') return 'must be a JSON value, not a bigint (send it as a string)';
   if (typeof value !== 'object' || value === null) return `must be a JSON value, not a ${typeof value}`;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === Object.prototype || proto === null) return 'must be a JSON value, not an object with a toJSON method';
   const name = (value as object).constructor?.name ?? 'object';
   return `must be a JSON value, not a ${name}${value instanceof Date ? ' (send timestamps as ISO-8601 strings)' : ''}`;
 }
 
+/** A plain object JSON takes as it is (one with a toJSON method is sent as what that returns). */
 function isPlain(value: object): boolean {
   const proto = Object.getPrototypeOf(value) as object | null;
-  return proto === Object.prototype || proto === null;
+  return (proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
 /** A shallow copy of a plain object; a `__proto__` key stays an own key. */

@@ -221,7 +221,13 @@ export class ValueChecker {
     // In process pg encodes it with its own toPostgres; on the wire it is JSON, like everything else.
     if (this.direction === 'receive' && typeof methods.toPostgres === 'function') return v;
     if (typeof methods.toJSON === 'function') {
-      const next = this.json(methods.toJSON(''), depth);
+      let json: unknown;
+      try {
+        json = methods.toJSON('');
+      } catch (error) {
+        return this.fail(`could not be turned into JSON: its toJSON threw ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const next = this.json(json, depth);
       return this.direction === 'send' || next === UNREPRESENTABLE ? next : v;
     }
     return this.document(v, depth);

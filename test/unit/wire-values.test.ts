@@ -30,10 +30,12 @@ describe('the host, before sending', () => {
     expect(out.records[1]).toEqual({ id: 2, b: { $bytea: 'AA==' } });
   });
 
-  test('a Date or an object with toJSON goes as JSON would send it; an invalid Date is refused', () => {
+  test('a Date or an object with toJSON goes as JSON would send it; an invalid Date, or a toJSON that throws, is refused (not reported as a crash)', () => {
     const at = new Date(0);
     expect(sent('query', { sql: 'x', params: [at, { toJSON: () => 'as text' }] })).toEqual({ sql: 'x', params: [at, 'as text'] });
     expect(problem('query', { sql: 'x', params: [new Date(Number.NaN)] })).toEqual({ path: ['params', 0], message: 'is an invalid Date' });
+    const throwing = { toJSON: () => { throw new Error('boom'); } };
+    expect(problem('query', { sql: 'x', params: [1, throwing] })).toEqual({ path: ['params', 1], message: expect.stringContaining('boom') });
   });
 
   test('fields that hold no values are checked only for what JSON cannot carry', () => {

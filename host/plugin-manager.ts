@@ -2,12 +2,16 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { z } from 'zod';
 import { CONFIG_DEFAULTS } from '../shared/config-defaults';
 import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
+import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
 import type { Framing } from '../shared/transport/framing';
+import { parseOrThrow } from '../shared/validation';
+import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
 import { failed, ok, type PluginResult } from './envelope';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
@@ -70,6 +74,13 @@ const DEFAULTS = Object.freeze({
   heartbeatTimeoutMs: 3_000,
 });
 
+/** Every timing option is a timer's delay, and the deadline grace is added to timeouts: bounded so none overflows setTimeout. */
+const TIMING_BOUNDS = z.object({
+  ...Object.fromEntries(['startTimeoutMs', 'stopTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'workerIdleTimeoutMs'].map((k) => [k, timeoutMsSchema.optional()])),
+  deadlineGraceMs: marginMsSchema.optional(),
+  restart: z.object(Object.fromEntries(['windowMs', 'baseDelayMs', 'maxDelayMs', 'circuitOpenMs'].map((k) => [k, durationMsSchema.optional()]))).optional(),
+});
+
 /**
  * The bundled worker: `dist/worker/main.js` beside this file's `dist/host/`
  * (or, when this file runs from source as in the tests, the built one in `dist/`).
@@ -114,6 +125,7 @@ export class PluginManager extends EventEmitter {
 
   constructor(options: PluginManagerOptions = {}) {
     super();
+    parseOrThrow(TIMING_BOUNDS, options, 'options');
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
@@ -145,13 +157,23 @@ export class PluginManager extends EventEmitter {
     params?: Record<string, unknown>,
     options: ExecuteOptions = {},
   ): Promise<PluginResult<T>> {
+    try {
+      // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
+      return await this.send<T>(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
+    } catch (error) {
+      return failed(asPluginError(error));
+    }
+  }
+
+  private async send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions): Promise<PluginResult<T>> {
     if (operation === 'batchInsert' && Array.isArray(params?.records) && params.records.length > HOST_BATCH_RECORDS) {
-      const execute = <R>(op: string, p: Record<string, unknown>) => this.executePlugin<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) });
+      const execute = <R>(op: string, p: Record<string, unknown>) => this.send<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) });
       return (await splitBatchInsert(execute, params, options.onProgress)) as PluginResult<T>;
     }
     try {
       const supervisor = this.supervisor(pluginName, instanceId);
-      const timeoutMs = this.timeoutFor(pluginName, instanceId, config, params);
+      // An out-of-range timeout is the worker's to refuse; the deadline must not overflow setTimeout meanwhile.
+      const timeoutMs = Math.min(this.timeoutFor(pluginName, instanceId, config, params), MAX_TIMEOUT_MS);
       const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
       return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
     } catch (error) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifierSchema, tableRefSchema } from './schema-params';
+import { timeoutMsSchema } from './timeout-limits';
 
 /**
  * Params of `batchInsert` (DESIGN §4). Records are checked one by one where
@@ -15,7 +16,7 @@ export const batchInsertParamsSchema = z
     conflictTarget: z.array(identifierSchema).min(1).max(32).optional(),
     updateColumns: z.array(identifierSchema).min(1).max(1_600).optional(),
     transactionId: z.string().min(1).max(200).optional(),
-    timeout: z.number().int().min(1).max(2_147_483_647).optional(),
+    timeout: timeoutMsSchema.optional(),
   })
   .strict();
 export type BatchInsertParams = z.output<typeof batchInsertParamsSchema>;

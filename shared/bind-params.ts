@@ -1,47 +1,22 @@
 import { z } from 'zod';
+import { walkBindList } from './wire-params';
+import { UNREPRESENTABLE, ValueChecker } from './wire-values';
 
 /**
- * Deepest nesting a bind parameter may have. pg turns nested arrays into
- * PostgreSQL array literals and objects into JSON recursively, so a value
- * nested thousands of levels deep would overflow the stack halfway through
- * writing a statement and break the connection. PostgreSQL arrays have at
- * most 6 dimensions; CRUD values have the same limit (crud-params).
+ * A statement's bind parameters: at most 65,535 (the protocol's limit), each
+ * checked by the shared value rules (wire-values: nothing JSON or UTF-8 can't
+ * carry; nothing nested more than MAX_VALUE_DEPTH levels, where pg's
+ * recursive encoders would overflow the stack and break the connection; nothing
+ * circular) and with its tagged forms read
+ * (`{ "$bytea": base64 }` → bytes, `{ "$json": text }` → the text).
  */
-export const MAX_BIND_DEPTH = 64;
-
-/** The path (below the value) where `value` nests deeper than MAX_BIND_DEPTH, or undefined. */
-function tooDeep(value: unknown, depth: number): (string | number)[] | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const isArray = Array.isArray(value);
-  // Buffers, Dates and class instances with toPostgres are pg's to encode; only arrays and plain objects nest.
-  if (!isArray) {
-    const proto = Object.getPrototypeOf(value) as object | null;
-    if (proto !== Object.prototype && proto !== null) return undefined;
-  }
-  if (depth >= MAX_BIND_DEPTH) return [];
-  if (isArray) {
-    const items = value as unknown[];
-    for (let i = 0; i < items.length; i++) {
-      const below = tooDeep(items[i], depth + 1);
-      if (below) return [i, ...below];
-    }
-    return undefined;
-  }
-  for (const key in value) {
-    const below = tooDeep((value as Record<string, unknown>)[key], depth + 1);
-    if (below) return [key, ...below];
-  }
-  return undefined;
-}
-
-/** A statement's bind parameters: at most 65,535 (the protocol's limit), none nested too deep. */
 export const bindParamsSchema = z
   .array(z.unknown())
   .max(65_535)
-  .superRefine((params, ctx) => {
-    for (let i = 0; i < params.length; i++) {
-      const at = tooDeep(params[i], 0);
-      if (at) ctx.addIssue({ code: 'custom', path: [i, ...at], message: `is nested more than ${MAX_BIND_DEPTH} levels deep` });
-      if (at) return;
-    }
+  .transform((params, ctx) => {
+    const checker = new ValueChecker('bind', 'receive');
+    const out = walkBindList(checker, params);
+    if (out !== UNREPRESENTABLE) return out as unknown[];
+    ctx.addIssue({ code: 'custom', path: checker.problem!.path, message: checker.problem!.message });
+    return z.NEVER;
   });

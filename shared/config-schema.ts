@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CONFIG_DEFAULTS } from './config-defaults';
+import { isKeyValueConnectionString, parseKeyValueConnectionString, type ConnectionStringFields } from './connection-string';
+import { durationMsSchema, timeoutMsSchema } from './timeout-limits';
 
 /**
  * The plugin configuration (DESIGN §5). Two documented shapes are accepted, the
@@ -9,8 +11,8 @@ import { CONFIG_DEFAULTS } from './config-defaults';
  */
 
 const port = z.number().int().min(1).max(65_535);
-const millis = z.number().int().min(0).max(2_147_483_647);
-const positiveMillis = z.number().int().min(1).max(2_147_483_647);
+const millis = durationMsSchema;
+const positiveMillis = timeoutMsSchema;
 
 export const sslConfigSchema = z.union([
   z.boolean(),
@@ -95,12 +97,39 @@ export const pluginConfigSchema = z
         ctx.addIssue({ code: 'custom', path: [key], message: `given both as '${key}' and 'pool.${key}'` });
       }
     }
+    checkKeyValueString(config, ctx);
     const max = config.pool?.max ?? config.max ?? CONFIG_DEFAULTS.pool.max;
     const min = config.pool?.min ?? config.min ?? CONFIG_DEFAULTS.pool.min;
     if (min > max) ctx.addIssue({ code: 'custom', path: ['pool', 'min'], message: `must not exceed pool.max (${max})` });
   });
 
 export type PluginConfig = z.input<typeof pluginConfigSchema>;
+
+type ConfigInput = z.output<typeof pluginConfigSchema>;
+
+/** The key=value form of `connectionString`, read (connection-string), or undefined for a URL or none. */
+function keyValueFields(config: ConfigInput): { fields: ConnectionStringFields } | { error: string } | undefined {
+  const text = config.connection?.connectionString ?? config.connectionString;
+  return text !== undefined && isKeyValueConnectionString(text) ? parseKeyValueConnectionString(text) : undefined;
+}
+
+/** A key=value connection string must read, and set nothing the config also sets. */
+function checkKeyValueString(config: ConfigInput, ctx: z.core.$RefinementCtx<ConfigInput>): void {
+  const read = keyValueFields(config);
+  if (read === undefined) return;
+  const at = config.connection?.connectionString !== undefined ? ['connection', 'connectionString'] : ['connectionString'];
+  if ('error' in read) {
+    ctx.addIssue({ code: 'custom', path: at, message: read.error });
+    return;
+  }
+  for (const key of Object.keys(read.fields) as (keyof ConnectionStringFields)[]) {
+    const nested = key === 'connectionTimeoutMillis' ? config.pool?.[key] : config.connection?.[key];
+    if (config[key] !== undefined || nested !== undefined) {
+      const path = config[key] !== undefined ? [key] : [key === 'connectionTimeoutMillis' ? 'pool' : 'connection', key];
+      ctx.addIssue({ code: 'custom', path, message: `given both in connectionString and as '${path.join('.')}'` });
+    }
+  }
+}
 
 /** The one internal shape every accepted configuration becomes. */
 export interface NormalizedConfig {
@@ -149,22 +178,25 @@ export interface NormalizedConfig {
 export function normalizeConfig(config: z.output<typeof pluginConfigSchema>): NormalizedConfig {
   const c = config.connection ?? {};
   const p = config.pool ?? {};
+  // A key=value connection string becomes the flat fields (pg reads only the URL form).
+  const read = keyValueFields(config);
+  const kv: ConnectionStringFields = read !== undefined && 'fields' in read ? read.fields : {};
   const connection: NormalizedConfig['connection'] = {
-    applicationName: c.applicationName ?? config.applicationName ?? CONFIG_DEFAULTS.applicationName,
+    applicationName: c.applicationName ?? config.applicationName ?? kv.applicationName ?? CONFIG_DEFAULTS.applicationName,
   };
-  assignDefined(connection, 'host', c.host ?? config.host);
-  assignDefined(connection, 'port', c.port ?? config.port);
-  assignDefined(connection, 'database', c.database ?? config.database);
-  assignDefined(connection, 'user', c.user ?? config.user);
-  assignDefined(connection, 'password', c.password ?? config.password);
-  assignDefined(connection, 'connectionString', c.connectionString ?? config.connectionString);
-  assignDefined(connection, 'ssl', c.ssl ?? config.ssl);
+  assignDefined(connection, 'host', c.host ?? config.host ?? kv.host);
+  assignDefined(connection, 'port', c.port ?? config.port ?? kv.port);
+  assignDefined(connection, 'database', c.database ?? config.database ?? kv.database);
+  assignDefined(connection, 'user', c.user ?? config.user ?? kv.user);
+  assignDefined(connection, 'password', c.password ?? config.password ?? kv.password);
+  if (read === undefined) assignDefined(connection, 'connectionString', c.connectionString ?? config.connectionString);
+  assignDefined(connection, 'ssl', c.ssl ?? config.ssl ?? kv.ssl);
   const pool: NormalizedConfig['pool'] = {
     max: p.max ?? config.max ?? CONFIG_DEFAULTS.pool.max,
     min: p.min ?? config.min ?? CONFIG_DEFAULTS.pool.min,
     idleTimeoutMillis: p.idleTimeoutMillis ?? config.idleTimeoutMillis ?? CONFIG_DEFAULTS.pool.idleTimeoutMillis,
     connectionTimeoutMillis:
-      p.connectionTimeoutMillis ?? config.connectionTimeoutMillis ?? CONFIG_DEFAULTS.pool.connectionTimeoutMillis,
+      p.connectionTimeoutMillis ?? config.connectionTimeoutMillis ?? kv.connectionTimeoutMillis ?? CONFIG_DEFAULTS.pool.connectionTimeoutMillis,
     allowExitOnIdle: p.allowExitOnIdle ?? config.allowExitOnIdle ?? CONFIG_DEFAULTS.pool.allowExitOnIdle,
   };
   assignDefined(pool, 'maxUses', p.maxUses ?? config.maxUses);

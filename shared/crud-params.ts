@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { identifierSchema, tableRefSchema } from './schema-params';
+import { timeoutMsSchema } from './timeout-limits';
+import { walkColumnMap, walkWhere } from './wire-params';
+import { UNREPRESENTABLE, ValueChecker } from './wire-values';
 
 /**
  * Params of the CRUD operations (DESIGN §4): insert, update, delete, find,
@@ -7,56 +10,26 @@ import { identifierSchema, tableRefSchema } from './schema-params';
  * the SQL is built in `worker/crud/`.
  */
 
-const timeout = z.number().int().min(1).max(2_147_483_647);
+const timeout = timeoutMsSchema;
 const transactionId = z.string().min(1).max(200);
 
-/** A value that can be a bind parameter: any JSON value. */
-const jsonValue = z.json();
-
-/** Deepest nesting of a value; also stops a cyclic in-process object from overflowing the stack. */
-const MAX_DEPTH = 64;
-
 /**
- * Why `value` is not a JSON value, and where inside it, or `undefined`. Run
- * on the raw input because zod's records and z.json() quietly drop a key
- * named `__proto__`: a dropped `where` condition would widen an update or a
- * delete. Values from the wire are JSON already; this catches what in-process
- * callers pass (Date, undefined, bigint, NaN, class instances).
+ * A column value after the shared value rules ran on it (wire-values): a JSON
+ * value, or bytes (from `{ "$bytea": base64 }` or a Buffer), or the text of
+ * `{ "$json": text }`. The rules are stricter than z.json(), so the schema only
+ * declares it.
  */
-function jsonProblem(value: unknown, path: (string | number)[], depth: number): { path: (string | number)[]; message: string } | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, message: `must be a finite number (JSON has no ${value})` };
-  if (depth > MAX_DEPTH) return { path, message: `is nested more than ${MAX_DEPTH} levels deep` };
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const problem = jsonProblem(value[i], [...path, i], depth + 1);
-      if (problem) return problem;
-    }
-    return undefined;
-  }
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value) as object | null;
-    if (proto !== Object.prototype && proto !== null) {
-      const name = (value as object).constructor?.name ?? 'object';
-      const hint = value instanceof Date ? ' (send timestamps as ISO-8601 strings)' : '';
-      return { path, message: `must be a JSON value, not a ${name}${hint}` };
-    }
-    for (const key of Object.keys(value)) {
-      if (key === '__proto__') return { path: [...path, key], message: "a key named '__proto__' is not accepted here (it would be lost in validation); use query" };
-      const problem = jsonProblem((value as Record<string, unknown>)[key], [...path, key], depth + 1);
-      if (problem) return problem;
-    }
-    return undefined;
-  }
-  if (value === undefined) return { path, message: 'must be a JSON value, not undefined (leave the key out, or use null)' };
-  return { path, message: `must be a JSON value, not a ${typeof value}${typeof value === 'bigint' ? ' (send it as a string)' : ''}` };
-}
+const columnValue = z.unknown().describe('a JSON value; bytes as { "$bytea": "<base64>" }, exact JSON text as { "$json": "<text>" }');
+const bytes = z.instanceof(Uint8Array);
 
 /**
  * A map of column → value (`data`, `where`): column names are identifiers and
- * every value, however deep, is JSON; a problem is reported at its own path.
+ * every value, however deep, passes the shared value rules (walk: the column
+ * map's or the where grammar's), a problem reported at its own path. Run on the
+ * raw input because zod's records quietly drop a key named `__proto__`: a
+ * dropped `where` condition would widen an update or a delete.
  */
-function columnMap<V extends z.ZodType>(value: V) {
+function columnMap<V extends z.ZodType>(walk: typeof walkColumnMap, value: V) {
   return z.preprocess((input, ctx) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return input; // the record says what it expects
     for (const key of Object.keys(input)) {
@@ -64,8 +37,10 @@ function columnMap<V extends z.ZodType>(value: V) {
       const bad = identifierSchema.safeParse(key);
       if (!bad.success) ctx.addIssue({ code: 'custom', message: `column name '${key}' ${bad.error.issues[0]?.message ?? 'is not valid'}`, input });
     }
-    const problem = jsonProblem(input, [], 0);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, input });
+    const checker = new ValueChecker('column', 'receive');
+    const out = walk(checker, input);
+    if (out !== UNREPRESENTABLE) return out;
+    ctx.addIssue({ code: 'custom', message: checker.problem!.message, path: checker.problem!.path, input });
     return input;
   }, z.record(identifierSchema, value));
 }
@@ -78,13 +53,13 @@ const OPERATORS = 'gt, gte, lt, lte, ne, in, notIn, like, ilike, isNull';
 /** `{ gt, gte, lt, lte, ne, in, notIn, like, ilike, isNull }`: at least one, nothing else. */
 export const whereOperatorSchema = z
   .object({
-    gt: notNull(jsonValue).optional(),
-    gte: notNull(jsonValue).optional(),
-    lt: notNull(jsonValue).optional(),
-    lte: notNull(jsonValue).optional(),
-    ne: jsonValue.optional(),
-    in: z.array(notNull(jsonValue)).max(10_000).optional(),
-    notIn: z.array(notNull(jsonValue)).max(10_000).optional(),
+    gt: notNull(columnValue).optional(),
+    gte: notNull(columnValue).optional(),
+    lt: notNull(columnValue).optional(),
+    lte: notNull(columnValue).optional(),
+    ne: columnValue.optional(),
+    in: z.array(notNull(columnValue)).max(10_000).optional(),
+    notIn: z.array(notNull(columnValue)).max(10_000).optional(),
     like: z.string().optional(),
     ilike: z.string().optional(),
     isNull: z.boolean().optional(),
@@ -99,12 +74,12 @@ export type WhereOperators = z.output<typeof whereOperatorSchema>;
  * use `{ in: [...] }` for membership), `{ col: null }` is IS NULL, and an
  * object is an operator object. Conditions are joined with AND.
  */
-export const whereSchema = columnMap(z.union([z.null(), z.string(), z.number(), z.boolean(), z.array(jsonValue), whereOperatorSchema]));
+export const whereSchema = columnMap(walkWhere, z.union([z.null(), z.string(), z.number(), z.boolean(), z.array(columnValue), bytes, whereOperatorSchema]));
 export type Where = z.output<typeof whereSchema>;
 
 /** Columns to return: a list, or `true` for every column. */
 const returning = z.union([z.literal(true), z.array(identifierSchema).min(1).max(1_600)]);
-const rowData = columnMap(jsonValue).refine((d) => Object.keys(d).length > 0, 'must set at least one column');
+const rowData = columnMap(walkColumnMap, columnValue).refine((d) => Object.keys(d).length > 0, 'must set at least one column');
 
 const common = { timeout: timeout.optional(), transactionId: transactionId.optional() };
 

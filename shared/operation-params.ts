@@ -9,6 +9,7 @@ import {
   insertParamsSchema,
   updateParamsSchema,
 } from './crud-params';
+import { timeoutMsSchema } from './timeout-limits';
 import { beginTransactionParamsSchema, transactionIdParamsSchema, transactionParamsSchema } from './transaction-params';
 import {
   alterTableParamsSchema,
@@ -25,7 +26,7 @@ import {
  */
 
 /** Per-request statement timeout in ms; overrides `options.queryTimeout`. */
-const timeout = z.number().int().min(1).max(2_147_483_647);
+const timeout = timeoutMsSchema;
 const transactionId = z.string().min(1).max(200);
 
 const noParams = z.object({ timeout: timeout.optional() }).strict();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bindParamsSchema } from './bind-params';
+import { timeoutMsSchema } from './timeout-limits';
 
 /**
  * Params of the transaction operations (DESIGN §4). Declarations only.
@@ -23,7 +24,7 @@ const isolationLevel = z
     return z.NEVER;
   });
 
-const timeout = z.number().int().min(1).max(2_147_483_647);
+const timeout = timeoutMsSchema;
 
 export const transactionModeFields = {
   isolationLevel: isolationLevel.optional(),

@@ -33,9 +33,26 @@ describe('the where language', () => {
     expect(where({ a: { isNull: true }, b: { isNull: false } }).sql).toBe('"a" IS NULL AND "b" IS NOT NULL');
   });
 
-  test('empty lists: in [] matches nothing, notIn [] everything', () => {
+  test('empty lists: in [] matches nothing, notIn [] every row where the column is not NULL (a NULL never matches notIn)', () => {
     expect(where({ a: { in: [] } }).sql).toBe('false');
-    expect(where({ a: { notIn: [] } }).sql).toBe('true');
+    expect(where({ a: { notIn: [] } }).sql).toBe('"a" IS NOT NULL');
+  });
+
+  test('update and delete: an empty notIn does not count as a condition for the allowAll guard; an empty in does', () => {
+    for (const onlyEmpty of [{ id: { notIn: [] } }, { id: { notIn: [] }, name: { notIn: [] } }]) {
+      expect(() => deleteStatement(parseOrThrow(deleteParamsSchema, { table: 'users', where: onlyEmpty }, 'params'))).toThrow(expect.objectContaining({ code: 'POSTGRES_INVALID_PARAMS' }) as PluginError);
+      expect(() => updateStatement(parseOrThrow(updateParamsSchema, { table: 'users', data: { a: 1 }, where: onlyEmpty }, 'params'))).toThrow(expect.objectContaining({ code: 'POSTGRES_INVALID_PARAMS' }) as PluginError);
+    }
+    expect(deleteStatement(parseOrThrow(deleteParamsSchema, { table: 'users', where: { id: { notIn: [] } }, allowAll: true }, 'params')).sql).toBe('DELETE FROM "users" WHERE "id" IS NOT NULL');
+    expect(deleteStatement(parseOrThrow(deleteParamsSchema, { table: 'users', where: { id: { notIn: [], gt: 3 } } }, 'params')).sql).toBe('DELETE FROM "users" WHERE "id" > $1 AND "id" IS NOT NULL');
+    expect(deleteStatement(parseOrThrow(deleteParamsSchema, { table: 'users', where: { id: { in: [] } } }, 'params')).sql).toBe('DELETE FROM "users" WHERE false');
+  });
+
+  test('bytes and tagged values are bind parameters as what they stand for', () => {
+    const bytes = Buffer.from([0, 255]);
+    expect(where({ b: { $bytea: 'AP8=' }, c: bytes, d: { in: [{ $bytea: 'AP8=' }] } }).params).toEqual([bytes, bytes, [bytes]]);
+    expect(where({ doc: { $json: '{"n": 12345678901234567890}' } }).params).toEqual(['{"n": 12345678901234567890}']);
+    expect(issues({ b: { $bytea: 'not base64!' } })).toEqual([{ path: 'where.b.$bytea', message: expect.stringContaining('base64') }]);
   });
 
   test('hostile column names are quoted, hostile values never reach the SQL text', () => {

@@ -26,7 +26,7 @@ export interface DecodedGroup {
   arrayColumns: string[];
 }
 
-/** The first value that can't be encoded: its record's index in the batch. */
+/** The first value that can't be encoded: its record's index in the batch, its column (and the path inside the value). */
 export interface DecodedValueProblem {
   record: number;
   column: string;
@@ -89,11 +89,13 @@ export function decodeBatchFrame(body: Uint8Array, arrayColumns: readonly string
     const chunks: Uint8Array[] = [];
     for (let start = 0; decoded.valueProblem === undefined && start < group.rows.length; start += COPY_CHUNK_ROWS) {
       const rows = group.rows.slice(start, start + COPY_CHUNK_ROWS);
+      // The records came from JSON.parse: their JSON documents need no walk (fromJson).
       const encoded = encodeCopyChunk(
         rows.map((r) => records[r]),
         group.columns,
         kinds,
         sawArray,
+        true,
       );
       if ('text' in encoded) chunks.push(encoder.encode(encoded.text));
       else decoded.valueProblem = { record: rows[encoded.row]!, column: encoded.column, message: encoded.message };

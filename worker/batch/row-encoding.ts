@@ -3,13 +3,18 @@
  * self-contained: it runs on piscina threads as well as on the event loop.
  *
  * Each value becomes one field: `\N` for null; strings as they are; numbers
- * and booleans as their JSON text; objects as JSON text (for json/jsonb
- * columns); arrays as JSON text too, except into array-typed columns, where
- * they become PostgreSQL array literals. Backslash, tab, newline and carriage
- * return are escaped as COPY requires. Anything that is not a JSON value is
- * refused with the record's path, so no in-process Date or undefined is
- * silently stored as something else.
+ * and booleans as their JSON text (`-0` as `-0`); bytes (a Buffer in process,
+ * `{ "$bytea": base64 }`) as bytea hex; `{ "$json": text }` as that text;
+ * objects as JSON text (for json/jsonb columns); arrays as JSON text too,
+ * except into array-typed columns, where they become PostgreSQL array
+ * literals (whose elements follow the same rules). Backslash, tab, newline and
+ * carriage return are escaped as COPY requires. The shared value rules
+ * (shared/wire-values) decide what is refused, with the record's path: no
+ * in-process Date or undefined, no NaN, no lone surrogate is silently stored
+ * as something else.
  */
+import { tagOf } from '../../shared/tagged-values';
+import { UNREPRESENTABLE, ValueChecker } from '../../shared/wire-values';
 
 /** Records sharing one key set: their columns and their indexes in the batch. */
 export interface RecordGroup {
@@ -26,7 +31,7 @@ export interface RecordProblem {
 /** How a column takes a JS array: as a PostgreSQL array literal, or as JSON text. */
 export type ColumnKind = 'array' | 'other';
 
-/** The first value of a chunk that can't be encoded: its row within the chunk, its column, why. */
+/** The first value of a chunk that can't be encoded: its row within the chunk, its column (with the path inside the value: `doc.a[1]`), why. */
 export interface ValueProblem {
   row: number;
   column: string;
@@ -47,8 +52,15 @@ const COPY_ESCAPES = /[\\\t\n\r]/g;
 const COPY_REPLACEMENTS: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const ARRAY_ELEMENT_ESCAPES = /[\\"]/g;
 
-/** Thrown inside the encoder, caught per value: the message of a ValueProblem. */
-class NotEncodable extends Error {}
+/** Thrown inside the encoder, caught per value: the message of a ValueProblem, and where inside the value. */
+class NotEncodable extends Error {
+  constructor(
+    message: string,
+    readonly path: (string | number)[] = [],
+  ) {
+    super(message);
+  }
+}
 
 function escapeCopy(text: string): string {
   if (!COPY_SPECIAL.test(text)) return text;
@@ -56,14 +68,85 @@ function escapeCopy(text: string): string {
   return text.replace(COPY_ESCAPES, (c) => COPY_REPLACEMENTS[c]!);
 }
 
-/** Why `value` is not JSON (shallow: nested values are checked by JSON.stringify's walk). */
-function notJson(value: unknown): never {
-  if (value === undefined) throw new NotEncodable("must be a JSON value, not undefined (leave the key out for the column's DEFAULT, or use null)");
-  if (typeof value === 'number') throw new NotEncodable(`must be a finite number (JSON has no ${value})`);
-  if (typeof value === 'bigint') throw new NotEncodable('must be a JSON value, not a bigint (send it as a string)');
-  if (value instanceof Date) throw new NotEncodable('must be a JSON value, not a Date (send timestamps as ISO-8601 strings)');
-  const name = typeof value === 'object' && value !== null ? ((value as object).constructor?.name ?? 'object') : typeof value;
-  throw new NotEncodable(`must be a JSON value, not a ${name}`);
+/**
+ * Values one chunk is encoded with. `trusted`: the records came from
+ * JSON.parse (a frame), so a JSON document needs no walk: nothing in it can be
+ * NaN, a bigint, bytes, a cycle or undefined.
+ */
+class FieldEncoder {
+  private readonly checker = new ValueChecker('column', 'receive');
+
+  constructor(private readonly trusted: boolean) {}
+
+  /** One COPY field (already escaped). */
+  field(value: unknown, kind: ColumnKind): string {
+    const v = this.checked(value);
+    if (v === null) return '\\N';
+    if (typeof v === 'string') return escapeCopy(v);
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (v instanceof Uint8Array) return '\\\\x' + hex(v);
+    if (Array.isArray(v)) return escapeCopy(kind === 'array' ? this.arrayLiteral(v) : this.json(v));
+    return escapeCopy(this.json(v as object));
+  }
+
+  /** The value after the shared rules at a value position: tags read, `-0` as text; what they refuse is thrown. */
+  private checked(value: unknown): unknown {
+    // The common cases without the checker's walk.
+    switch (typeof value) {
+      case 'string':
+        if (value.isWellFormed()) return value;
+        break;
+      case 'number':
+        if (value !== 0 ? Number.isFinite(value) : 1 / value > 0) return value;
+        break;
+      case 'boolean':
+        return value;
+      case 'object':
+        if (value === null || Array.isArray(value) || value instanceof Uint8Array) return value;
+        if (isPlainObject(value) && tagOf(value) === undefined) return value;
+        break;
+    }
+    this.checker.reset();
+    const out = this.checker.value(value, 1);
+    if (out === UNREPRESENTABLE) throw new NotEncodable(this.checker.problem!.message, this.checker.problem!.path);
+    return out;
+  }
+
+  /** A JSON document as JSON text, walked first unless it came from JSON.parse. */
+  private json(value: object): string {
+    if (this.trusted) return JSON.stringify(value);
+    this.checker.reset();
+    const out = this.checker.json(value, 1);
+    if (out === UNREPRESENTABLE) throw new NotEncodable(this.checker.problem!.message, this.checker.problem!.path);
+    return JSON.stringify(out);
+  }
+
+  /** A JS array as a PostgreSQL array literal: `{1,"a b",NULL,{2,3},"\\\\x00ff"}`. */
+  private arrayLiteral(values: readonly unknown[], depth = 1): string {
+    const parts = new Array<string>(values.length);
+    for (let i = 0; i < values.length; i++) {
+      try {
+        parts[i] = this.element(values[i], depth);
+      } catch (error) {
+        if (error instanceof NotEncodable) error.path.unshift(i);
+        throw error;
+      }
+    }
+    return '{' + parts.join(',') + '}';
+  }
+
+  private element(value: unknown, depth: number): string {
+    if (Array.isArray(value)) {
+      if (depth >= 64) throw new NotEncodable('is nested more than 64 levels deep');
+      return this.arrayLiteral(value, depth + 1);
+    }
+    const v = this.checked(value);
+    if (v === null || v === undefined) return 'NULL';
+    if (typeof v === 'string') return quoteElement(v);
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (v instanceof Uint8Array) return '"\\\\x' + hex(v) + '"';
+    return quoteElement(this.json(v as object));
+  }
 }
 
 function isPlainObject(value: object): boolean {
@@ -71,47 +154,12 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function json(value: object): string {
-  try {
-    return JSON.stringify(value);
-  } catch (error) {
-    // A bigint (or a cycle) somewhere inside an in-process object.
-    throw new NotEncodable(`must be a JSON value: ${(error as Error).message}`);
-  }
+function quoteElement(text: string): string {
+  return '"' + text.replace(ARRAY_ELEMENT_ESCAPES, '\\$&') + '"';
 }
 
-/** A JS array as a PostgreSQL array literal: `{1,"a b",NULL,{2,3}}`. */
-function arrayLiteral(values: readonly unknown[]): string {
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null) parts[i] = 'NULL';
-    else if (Array.isArray(v)) parts[i] = arrayLiteral(v);
-    else if (typeof v === 'string') parts[i] = '"' + v.replace(ARRAY_ELEMENT_ESCAPES, '\\$&') + '"';
-    else if (typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) parts[i] = String(v);
-    else if (typeof v === 'object' && isPlainObject(v)) parts[i] = '"' + json(v).replace(ARRAY_ELEMENT_ESCAPES, '\\$&') + '"';
-    else notJson(v);
-  }
-  return '{' + parts.join(',') + '}';
-}
-
-/** One COPY field (already escaped). */
-function field(value: unknown, kind: ColumnKind): string {
-  switch (typeof value) {
-    case 'string':
-      return escapeCopy(value);
-    case 'number':
-      return Number.isFinite(value) ? String(value) : notJson(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object':
-      if (value === null) return '\\N';
-      if (Array.isArray(value)) return escapeCopy(kind === 'array' ? arrayLiteral(value) : json(value));
-      if (!isPlainObject(value)) notJson(value);
-      return escapeCopy(json(value));
-    default:
-      return notJson(value);
-  }
+function hex(bytes: Uint8Array): string {
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('hex');
 }
 
 /**
@@ -124,19 +172,21 @@ export function encodeCopyChunk(
   columns: readonly string[],
   kinds: readonly ColumnKind[],
   sawArray?: boolean[],
+  fromJson = false,
 ): { text: string } | ValueProblem {
+  const encoder = new FieldEncoder(fromJson);
   let text = '';
   const last = columns.length - 1;
   for (let r = 0; r < records.length; r++) {
     const record = records[r] as Record<string, unknown>;
     let c = 0;
     try {
-      for (; c < last; c++) text += field(record[columns[c]!], kinds[c]!) + '\t';
-      text += field(record[columns[last]!], kinds[last]!) + '\n';
+      for (; c < last; c++) text += encoder.field(record[columns[c]!], kinds[c]!) + '\t';
+      text += encoder.field(record[columns[last]!], kinds[last]!) + '\n';
       if (sawArray) for (let a = 0; a <= last; a++) if (Array.isArray(record[columns[a]!])) sawArray[a] = true;
     } catch (error) {
       if (!(error instanceof NotEncodable)) throw error;
-      return { row: r, column: columns[c]!, message: error.message };
+      return { row: r, column: columns[c]! + pathText(error.path), message: error.message };
     }
   }
   return { text };
@@ -182,4 +232,11 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** `['a', 1]` → `.a[1]`. */
+function pathText(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${part}`;
+  return out;
 }

@@ -1,11 +1,17 @@
 import pg from 'pg';
+import { parseExactJson } from '../../shared/exact-json';
 import { arrayParser } from './pg-internals';
 
 /**
- * Type parsers that make every value JSON-safe and lossless (DESIGN §4):
- * int8 and numeric stay strings, timestamps become ISO-8601 strings (keeping
- * microseconds and the offset), dates and intervals stay text, bytea becomes
- * base64. Installed per pool, so nothing global in `pg` is changed.
+ * Type parsers that make every value JSON-safe and lossless (DESIGN §4,
+ * docs/plugin-api.md "Values"): int8 and numeric stay strings, timestamps
+ * become ISO-8601 strings (keeping microseconds and the offset), dates and
+ * intervals stay text, bytea becomes base64; float4/float8 are numbers except
+ * `Infinity`, `-Infinity`, `NaN` and `-0`, which JSON can't carry and stay
+ * PostgreSQL's text (accepted back as float input); json/jsonb are JSON
+ * values, or `{ "$json": text }` when a plain value would change a number
+ * (shared/exact-json). Installed per pool, so nothing global in `pg` is
+ * changed.
  */
 
 const OID = {
@@ -17,6 +23,14 @@ const OID = {
   INTERVAL: 1186,
   NUMERIC: 1700,
   MONEY: 790,
+  FLOAT4: 700,
+  FLOAT8: 701,
+  JSON: 114,
+  JSONB: 3802,
+  FLOAT4_ARRAY: 1021,
+  FLOAT8_ARRAY: 1022,
+  JSON_ARRAY: 199,
+  JSONB_ARRAY: 3807,
   BYTEA_ARRAY: 1001,
   INT8_ARRAY: 1016,
   DATE_ARRAY: 1182,
@@ -45,6 +59,12 @@ function byteaToBase64(value: string): string {
   return (pg.types.getTypeParser(OID.BYTEA, 'text')(value) as Buffer).toString('base64');
 }
 
+/** A float as a number, or PostgreSQL's text where JSON has no such number: `Infinity`, `-Infinity`, `NaN`, `-0`. */
+export function floatValue(value: string): number | string {
+  const n = Number(value);
+  if (n === 0) return value.charCodeAt(0) === 45 /* - */ ? value : 0;
+  return Number.isFinite(n) ? n : value;
+}
 
 function arrayOf(parse: (value: string) => unknown): (value: string) => unknown {
   return (value) => arrayParser.create(value, (entry) => (entry === null ? null : parse(entry))).parse();
@@ -59,6 +79,14 @@ const overrides = new Map<number, (value: string) => unknown>([
   [OID.TIMESTAMP, timestampToIso],
   [OID.TIMESTAMPTZ, timestampToIso],
   [OID.BYTEA, byteaToBase64],
+  [OID.FLOAT4, floatValue],
+  [OID.FLOAT8, floatValue],
+  [OID.JSON, parseExactJson],
+  [OID.JSONB, parseExactJson],
+  [OID.FLOAT4_ARRAY, arrayOf(floatValue)],
+  [OID.FLOAT8_ARRAY, arrayOf(floatValue)],
+  [OID.JSON_ARRAY, arrayOf(parseExactJson)],
+  [OID.JSONB_ARRAY, arrayOf(parseExactJson)],
   [OID.INT8_ARRAY, arrayOf(identity)],
   [OID.NUMERIC_ARRAY, arrayOf(identity)],
   [OID.DATE_ARRAY, arrayOf(identity)],

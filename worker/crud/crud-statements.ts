@@ -1,8 +1,8 @@
 import { escapeIdentifier } from 'pg';
-import type { CountParams, DeleteParams, FindOneParams, FindParams, InsertParams, UpdateParams } from '../../shared/crud-params';
+import type { CountParams, DeleteParams, FindOneParams, FindParams, InsertParams, UpdateParams, Where } from '../../shared/crud-params';
 import { invalidParams } from '../../shared/validation';
 import { qualifiedName } from '../schema/ddl-builder';
-import { buildWhere, ParamList } from './where-builder';
+import { buildWhere, limitsRows, ParamList } from './where-builder';
 
 /** One statement: text with placeholders and its bind values. */
 export interface Statement {
@@ -23,11 +23,11 @@ function whereClause(where: string): string {
   return where ? ` WHERE ${where}` : '';
 }
 
-/** `update`/`delete` without a condition touch every row: only with `allowAll: true`. */
-function requireWhere(where: string, allowAll: boolean | undefined, operation: string): void {
-  if (where || allowAll) return;
+/** `update`/`delete` without a condition that limits the rows touch every row: only with `allowAll: true`. */
+function requireWhere(where: Where | undefined, allowAll: boolean | undefined, operation: string): void {
+  if (allowAll || limitsRows(where)) return;
   const path = 'params.params.where';
-  const message = `${operation} without a where condition would touch every row; pass allowAll: true to mean it`;
+  const message = `${operation} without a where condition that limits the rows (an empty notIn excludes nothing) would touch every row; pass allowAll: true to mean it`;
   throw invalidParams([{ path, message }]);
 }
 
@@ -42,15 +42,15 @@ export function insertStatement(p: InsertParams): Statement {
 export function updateStatement(p: UpdateParams): Statement {
   const params = new ParamList();
   const sets = Object.entries(p.data).map(([c, v]) => `${escapeIdentifier(c)} = ${params.add(v)}`);
+  requireWhere(p.where, p.allowAll, 'update');
   const where = buildWhere(p.where, params);
-  requireWhere(where, p.allowAll, 'update');
   return { sql: `UPDATE ${qualifiedName(p.table)} SET ${sets.join(', ')}${whereClause(where)}${returningClause(p.returning)}`, params: params.values };
 }
 
 export function deleteStatement(p: DeleteParams): Statement {
   const params = new ParamList();
+  requireWhere(p.where, p.allowAll, 'delete');
   const where = buildWhere(p.where, params);
-  requireWhere(where, p.allowAll, 'delete');
   return { sql: `DELETE FROM ${qualifiedName(p.table)}${whereClause(where)}${returningClause(p.returning)}`, params: params.values };
 }
 

@@ -10,8 +10,10 @@ export class ParamList {
 
   add(value: unknown): string {
     // A plain object goes as JSON text (for json/jsonb columns); a JS array is left to pg,
-    // which sends it as a PostgreSQL array literal (for array columns and `= ANY($n)`).
-    this.values.push(value !== null && typeof value === 'object' && !Array.isArray(value) ? JSON.stringify(value) : value);
+    // which sends it as a PostgreSQL array literal (for array columns and `= ANY($n)`),
+    // and so are bytes (a bytea parameter).
+    const json = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Uint8Array);
+    this.values.push(json ? JSON.stringify(value) : value);
     return `$${this.values.length}`;
   }
 }
@@ -37,7 +39,7 @@ export function buildWhere(where: Where | undefined, params: ParamList): string 
   for (const [column, condition] of Object.entries(where)) {
     const col = escapeIdentifier(column);
     if (condition === null) parts.push(`${col} IS NULL`);
-    else if (typeof condition !== 'object' || Array.isArray(condition)) parts.push(`${col} = ${params.add(condition)}`);
+    else if (typeof condition !== 'object' || Array.isArray(condition) || condition instanceof Uint8Array) parts.push(`${col} = ${params.add(condition)}`);
     else parts.push(...operatorConditions(col, condition, params));
   }
   return parts.join(' AND ');
@@ -52,7 +54,26 @@ function operatorConditions(col: string, ops: WhereOperators, params: ParamList)
     parts.push(`${col} ${COMPARISONS[key]} ${params.add(value)}`);
   }
   if (ops.in !== undefined) parts.push(ops.in.length === 0 ? 'false' : `${col} = ANY(${params.add(ops.in)})`);
-  if (ops.notIn !== undefined) parts.push(ops.notIn.length === 0 ? 'true' : `NOT (${col} = ANY(${params.add(ops.notIn)}))`);
+  // A NULL never matches notIn, whatever the list (NULL = ANY('{a}') is NULL): an empty list is no exception.
+  if (ops.notIn !== undefined) parts.push(ops.notIn.length === 0 ? `${col} IS NOT NULL` : `NOT (${col} = ANY(${params.add(ops.notIn)}))`);
   if (ops.isNull !== undefined) parts.push(ops.isNull ? `${col} IS NULL` : `${col} IS NOT NULL`);
   return parts;
+}
+
+/**
+ * Whether a where object limits the rows at all, for the guard of `update`
+ * and `delete` (allowAll): some condition other than an empty `notIn`. An
+ * empty notIn excludes no value, so a list that happens to be empty must not
+ * turn a where into one that passes the guard and touches every row.
+ */
+export function limitsRows(where: Where | undefined): boolean {
+  if (!where) return false;
+  for (const condition of Object.values(where)) {
+    if (condition === null || typeof condition !== 'object' || Array.isArray(condition) || condition instanceof Uint8Array) return true;
+    for (const [operator, operand] of Object.entries(condition)) {
+      if (operand === undefined) continue;
+      if (operator !== 'notIn' || (operand as unknown[]).length > 0) return true;
+    }
+  }
+  return false;
 }

@@ -3,7 +3,7 @@ import { identifierSchema, tableRefSchema } from './schema-params';
 import { timeoutMsSchema } from './timeout-limits';
 
 /**
- * Params of `batchInsert` (DESIGN §4). Records are checked one by one where
+ * Params of `batchInsert` (docs/plugin-api.md). Records are checked one by one where
  * they are encoded (on a worker thread for large batches), so a 100k-record
  * batch doesn't validate on the event loop; errors still name
  * `records[i].column`.

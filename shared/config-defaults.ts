@@ -1,5 +1,5 @@
 /**
- * Every default of the plugin configuration, in one frozen place (DESIGN §5).
+ * Every default of the plugin configuration, in one frozen place (docs/plugin-api.md#configuration).
  * Schemas and the worker read them from here; nothing else hard-codes them.
  */
 export const CONFIG_DEFAULTS = Object.freeze({

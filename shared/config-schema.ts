@@ -4,7 +4,7 @@ import { isKeyValueConnectionString, parseKeyValueConnectionString, type Connect
 import { durationMsSchema, timeoutMsSchema } from './timeout-limits';
 
 /**
- * The plugin configuration (DESIGN §5). Two documented shapes are accepted, the
+ * The plugin configuration (docs/plugin-api.md#configuration). Two documented shapes are accepted, the
  * flat one (`host, port, …, max`) and the nested one (`connection`, `pool`,
  * `options`, `logging`), plus `connectionString`; both normalise to
  * {@link NormalizedConfig}. Unknown keys are rejected by name.

@@ -5,7 +5,7 @@ import { walkColumnMap, walkWhere } from './wire-params';
 import { UNREPRESENTABLE, ValueChecker } from './wire-values';
 
 /**
- * Params of the CRUD operations (DESIGN §4): insert, update, delete, find,
+ * Params of the CRUD operations (docs/plugin-api.md): insert, update, delete, find,
  * findOne, count, and the `where` language they share. Declarations only;
  * the SQL is built in `worker/crud/`.
  */

@@ -20,7 +20,7 @@ import {
 } from './schema-params';
 
 /**
- * The params of every operation (DESIGN §4), as zod schemas built once at load
+ * The params of every operation (docs/plugin-api.md), as zod schemas built once at load
  * time. Declarations only: the worker runs them, the OpenRPC document is
  * generated from them.
  */

@@ -3,7 +3,7 @@ import { bindParamsSchema } from './bind-params';
 import { timeoutMsSchema } from './timeout-limits';
 
 /**
- * Params of the transaction operations (DESIGN §4). Declarations only.
+ * Params of the transaction operations (docs/plugin-api.md). Declarations only.
  * Isolation levels are accepted as `READ_COMMITTED` or `READ COMMITTED`.
  */
 

@@ -1,7 +1,7 @@
 /**
  * How JSON-RPC messages are cut out of a byte stream. Content-Length (the
  * Language Server Protocol base protocol) is the default; newline-delimited JSON
- * is the second mode (DESIGN §2).
+ * is the second mode (docs/protocol.md).
  */
 export type Framing = 'content-length' | 'ndjson';
 export const FRAMINGS: readonly Framing[] = Object.freeze(['content-length', 'ndjson']);

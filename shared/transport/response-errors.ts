@@ -18,7 +18,7 @@ export interface WireError {
 
 /**
  * Whatever a request handler threw, as the JSON-RPC error of the contract
- * (DESIGN §6): a ResponseError as it is, a plugin error with its data, anything
+ * (docs/plugin-api.md#errors): a ResponseError as it is, a plugin error with its data, anything
  * else (a bug, not an input problem) logged here and sent as an internal error
  * without a stack.
  */

@@ -133,7 +133,8 @@ export class RpcEndpoint {
 
   /** Every message the reader delivers. */
   readonly receive = (message: Message): void => {
-    const m = message as unknown as WireMessage;
+    // The reader checked the shape (jsonrpc message schema); these are the members read here.
+    const m = message as Message & WireMessage;
     const method = m.method;
     if (method === undefined) this.outgoing.receive(m);
     else if (m.id === undefined) this.notification(method, m.params);

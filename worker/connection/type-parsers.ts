@@ -3,7 +3,7 @@ import { parseExactJson } from '../../shared/exact-json';
 import { arrayParser } from './pg-internals';
 
 /**
- * Type parsers that make every value JSON-safe and lossless (DESIGN §4,
+ * Type parsers that make every value JSON-safe and lossless (docs/plugin-api.md,
  * docs/plugin-api.md "Values"): int8 and numeric stay strings, timestamps
  * become ISO-8601 strings (keeping microseconds and the offset), dates and
  * intervals stay text, bytea becomes base64; float4/float8 are numbers except

@@ -320,7 +320,7 @@ class FuzzSession {
     for (; this.cursor < messages.length; this.cursor++) {
       const m = messages[this.cursor];
       if ('method' in m) {
-        if (m.method !== 'instance/state' && m.method !== '$/progress') this.problems.push(`unexpected notification ${m.method}`);
+        if (m.method !== 'instance/state' && m.method !== '$/progress' && m.method !== 'transaction/ended') this.problems.push(`unexpected notification ${m.method}`);
         continue;
       }
       const shape = responseProblem(m);

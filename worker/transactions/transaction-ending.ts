@@ -17,6 +17,8 @@ const ENDING_TAGS: Record<string, TransactionOutcome> = {
  */
 export function endingOf(command: string | null | undefined, status: TransactionStatus): TransactionOutcome | undefined {
   const tagged = command ? ENDING_TAGS[command] : undefined;
-  if (tagged) return tagged;
-  return status === 'I' ? 'unknown' : undefined;
+  if (status === 'I') return tagged ?? 'unknown';
+  // Still (or again) in a transaction: `COMMIT AND CHAIN` and `PREPARE TRANSACTION` say so by their tag. A
+  // `ROLLBACK` tag is `ROLLBACK TO SAVEPOINT` here, which ends nothing (`ROLLBACK AND CHAIN` is refused up front).
+  return tagged === 'committed' || tagged === 'prepared' ? tagged : undefined;
 }

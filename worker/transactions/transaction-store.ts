@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { TransactionErrors, type TransactionReason } from '../../shared/errors';
-import { PluginErrorCode, RETRYABLE_SQLSTATES } from '../../shared/error-codes';
+import { isRetryableSqlState, PluginErrorCode } from '../../shared/error-codes';
 import type { StatementParams } from '../../shared/operation-params';
 import { PluginError } from '../../shared/plugin-error';
 import type { QueryResult } from '../../shared/results';
@@ -132,28 +132,28 @@ export class TransactionStore {
     return this.serialize(handle, async () => {
       if (handle.finished) throw TransactionErrors.notFound(handle.id, handle.finished);
       if (handle.watch.status === 'E') {
-        await this.rollbackAndFinish(handle, 'aborted');
+        await this.rollbackAndFinish(handle, 'aborted', true);
         throw TransactionErrors.commitOfAborted(handle.id);
       }
       try {
         const result = await handle.client.query('COMMIT');
         // COMMIT of a transaction the server already failed answers ROLLBACK.
         if (result.command === 'ROLLBACK') {
-          await this.finish(handle, 'aborted');
+          await this.finish(handle, 'aborted', undefined, true);
           throw TransactionErrors.commitOfAborted(handle.id);
         }
       } catch (error) {
         if (error instanceof PluginError) throw error;
         const mapped = toPluginError(error, { ...this.errorContext, phase: 'query' });
         if (mapped.code === PluginErrorCode.CONNECTION_FAILED) {
-          await this.finish(handle, 'unknown', mapped);
+          await this.finish(handle, 'unknown', mapped, true);
           throw mapped;
         }
-        await this.rollbackAndFinish(handle, 'aborted');
+        await this.rollbackAndFinish(handle, 'aborted', true);
         const sqlState = mapped.details.sqlState as string | undefined;
-        throw TransactionErrors.commitFailed(handle.id, mapped.message, mapped.details, RETRYABLE_SQLSTATES.has(sqlState ?? ''));
+        throw TransactionErrors.commitFailed(handle.id, mapped.message, mapped.details, isRetryableSqlState(sqlState));
       }
-      await this.finish(handle, 'committed');
+      await this.finish(handle, 'committed', undefined, true);
       return null;
     });
   }
@@ -162,7 +162,7 @@ export class TransactionStore {
     const handle = this.lookup(transactionId);
     return this.serialize(handle, async () => {
       if (handle.finished) throw TransactionErrors.notFound(handle.id, handle.finished);
-      await this.rollbackAndFinish(handle, 'rolled-back');
+      await this.rollbackAndFinish(handle, 'rolled-back', true);
       return null;
     });
   }
@@ -231,7 +231,7 @@ export class TransactionStore {
     handle.timer.unref();
   }
 
-  private async rollbackAndFinish(handle: Handle, reason: TransactionReason): Promise<void> {
+  private async rollbackAndFinish(handle: Handle, reason: TransactionReason, requested = false): Promise<void> {
     let broken: Error | undefined;
     try {
       await handle.client.query('ROLLBACK');
@@ -239,10 +239,11 @@ export class TransactionStore {
       // A client that can't even roll back is not given back to the pool.
       broken = error as Error;
     }
-    await this.finish(handle, reason, broken);
+    await this.finish(handle, reason, broken, requested);
   }
 
-  private async finish(handle: Handle, reason: TransactionReason, broken?: Error): Promise<void> {
+  /** Ends the handle; `requested`: by the host's own commit or rollback, whose answer tells it already. */
+  private async finish(handle: Handle, reason: TransactionReason, broken?: Error, requested = false): Promise<void> {
     if (handle.finished) return;
     handle.finished = reason;
     if (handle.timer) clearTimeout(handle.timer);
@@ -250,7 +251,7 @@ export class TransactionStore {
     this.open.delete(handle.id);
     this.endings.set(handle.id, reason);
     if (this.endings.size > REMEMBERED_ENDINGS) this.endings.delete(this.endings.keys().next().value!);
-    this.onEnded(handle.id, reason);
+    if (!requested) this.onEnded(handle.id, reason);
     this.source.release(handle.client, broken);
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sqlTextSchema } from './sql-text';
 import { batchInsertParamsSchema } from './batch-params';
 import { bindParamsSchema } from './bind-params';
 import {
@@ -33,7 +34,7 @@ const noParams = z.object({ timeout: timeout.optional() }).strict();
 
 export const statementParamsSchema = z
   .object({
-    sql: z.string().min(1, 'must be a non-empty SQL string'),
+    sql: sqlTextSchema('statement'),
     params: bindParamsSchema.optional(),
     timeout: timeout.optional(),
     rowMode: z.enum(['object', 'array']).optional(),

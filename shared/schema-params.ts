@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sqlTextSchema } from './sql-text';
 import { identifierProblem, parseTypeName } from './type-syntax';
 
 /**
@@ -46,7 +47,7 @@ export const tableRefSchema = z.string().transform((value, ctx): TableRef => {
  * Raw SQL, sent as written: `{ sql: "now()" }`. The only place in these
  * operations where caller text reaches the server unquoted.
  */
-export const sqlExpressionSchema = z.object({ sql: z.string().min(1, 'must be a non-empty SQL expression').max(10_000) }).strict();
+export const sqlExpressionSchema = z.object({ sql: sqlTextSchema('expression').pipe(z.string().max(10_000)) }).strict();
 export type SqlExpression = z.output<typeof sqlExpressionSchema>;
 
 /**

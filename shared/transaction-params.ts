@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sqlTextSchema } from './sql-text';
 import { bindParamsSchema } from './bind-params';
 import { timeoutMsSchema } from './timeout-limits';
 
@@ -46,7 +47,7 @@ export const transactionParamsSchema = z
     operations: z
       .array(
         z
-          .object({ sql: z.string().min(1, 'must be a non-empty SQL string'), params: bindParamsSchema.optional() })
+          .object({ sql: sqlTextSchema('statement'), params: bindParamsSchema.optional() })
           .strict(),
       )
       .min(1, 'must list at least one statement')

@@ -1,3 +1,5 @@
+import { textProblem } from './sql-text';
+
 /**
  * PostgreSQL names and type names: what a name may be, and the grammar of
  * type names (gram.y's Typename, minus SETOF and %TYPE). Pure functions,
@@ -13,6 +15,8 @@ export function identifierProblem(name: string): string | undefined {
   if (name.length === 0) return 'must be a non-empty name';
   // A NUL would end the query string on the wire, cutting the statement short.
   if (name.includes('\0')) return 'must not contain NUL characters';
+  const text = textProblem(name);
+  if (text) return text;
   if (encoder.encode(name).length > MAX_IDENTIFIER_BYTES) return `must be at most ${MAX_IDENTIFIER_BYTES} bytes (PostgreSQL truncates longer names)`;
   return undefined;
 }

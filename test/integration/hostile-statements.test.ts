@@ -162,3 +162,15 @@ describe("the plugin's prepared statements survive what a caller does with prepa
     await plugin.commit(transactionId);
   });
 });
+
+describe('texts PostgreSQL could not get as written', () => {
+  test('a lone surrogate in SQL text, a transaction operation or a name is refused with its path, never sent as U+FFFD', async () => {
+    const inSql = await rejection(plugin.query("SELECT 'x\ud800y' AS v"));
+    expect(inSql.details.issues).toEqual([expect.objectContaining({ path: 'params.sql', message: expect.stringContaining('lone UTF-16 surrogate') })]);
+    const inTransaction = await rejection(plugin.transaction(ops("INSERT INTO ledger (note) VALUES ('\udc00')")));
+    expect(inTransaction.details.issues).toEqual([expect.objectContaining({ path: 'params.operations[0].sql' })]);
+    const inName = await rejection(plugin.insert('ledger', { 'note\ud800': 'x' }));
+    expect(inName.code).toBe('POSTGRES_INVALID_PARAMS');
+    expect(await ledgerRows()).toBe(0);
+  });
+});

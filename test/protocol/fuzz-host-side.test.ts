@@ -125,7 +125,7 @@ describe('on the raw worker', () => {
       worker.child.stdout.pause();
       // The host keeps sending while it reads nothing: 1 MB answers fill the pipe, then the worker
       // stops reading stdin and leaves what it has read unstarted.
-      const count = 200;
+      const count = 400;
       for (let i = 1; i <= count; i++) {
         worker.send(execute(i, "SELECT repeat('z', 1000000) AS blob"));
         if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -133,7 +133,7 @@ describe('on the raw worker', () => {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${worker.child.pid}/status`, 'utf8'))![1]) / 1024;
       console.log(`non-reading host: worker RSS ${rssMb.toFixed(0)} MB with ${count} answers of 1 MB asked for`);
-      expect(rssMb).toBeLessThan(300);
+      expect(rssMb).toBeLessThan(400);
       // Reading again: every answer arrives (counted as bytes, a strict parse of 200 MB would be the test's own bottleneck).
       let received = 0;
       worker.child.stdout.removeAllListeners('data');

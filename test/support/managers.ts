@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type pino from 'pino';
 import { BUNDLED_WORKER, PluginManager, type PluginManagerOptions } from '../../host';
 import { memoryLogger } from './memory-logger';
@@ -27,12 +28,23 @@ export function faultyManager(options: PluginManagerOptions = {}, env: NodeJS.Pr
   return workerEnvManager({ POSTGRES_PLUGIN_FAULT_HOOKS: '1', ...env }, options);
 }
 
+/**
+ * Whether the process still runs. A zombie does not: it has exited and holds
+ * nothing but its entry in the process table. An orphan (its host was killed)
+ * is reaped by pid 1, which on this project's machines takes up to ~2 s after
+ * the exit, so `kill(pid, 0)` alone would call it alive.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    // Gone between the two looks (reaped), or no /proc at all (not Linux): then kill(pid, 0) is all there is.
+    return !fs.existsSync('/proc/self');
   }
 }
 

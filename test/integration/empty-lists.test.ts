@@ -1,9 +1,9 @@
-import { PluginManager } from '../../host';
-import type { PluginResult } from '../../host';
-import { PostgresPlugin } from '../../worker/postgres-plugin';
-import { memoryLogger } from '../support/memory-logger';
+import type { PluginManager, PluginResult } from '../../host';
+import type { PostgresPlugin } from '../../worker/postgres-plugin';
 import { rejection } from '../support/rejection';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { quietManager } from '../support/managers';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 /**
  * Empty `in` / `notIn` lists in CRUD where objects: SQL semantics (a NULL
@@ -16,16 +16,10 @@ let plugins: PluginManager;
 let plugin: PostgresPlugin;
 
 beforeAll(async () => {
-  db = await createTestDatabase('empty_lists');
-  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
-  plugin = new PostgresPlugin({ config: { ...db.config, max: 2 } });
+  ({ db, plugins, plugin } = await openSuite('empty_lists', { manager: () => quietManager('warn'), plugin: { max: 2 } }));
   await db.admin.query('CREATE TABLE items (id int PRIMARY KEY, tag text)');
 });
-afterAll(async () => {
-  await plugin.disconnect();
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugin, plugins, db }));
 beforeEach(async () => {
   await db.admin.query("TRUNCATE items; INSERT INTO items VALUES (1, 'a'), (2, 'b'), (3, NULL)");
 });

@@ -1,7 +1,8 @@
-import { PluginManager } from '../../host';
-import { PostgresPlugin } from '../../worker/postgres-plugin';
-import { memoryLogger } from '../support/memory-logger';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import type { PluginManager } from '../../host';
+import type { PostgresPlugin } from '../../worker/postgres-plugin';
+import { quietManager } from '../support/managers';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 /**
  * Values come back lossless and go back in as themselves: floats that JSON
@@ -15,17 +16,11 @@ let plugins: PluginManager;
 let plugin: PostgresPlugin;
 
 beforeAll(async () => {
-  db = await createTestDatabase('lossless_values');
-  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
-  plugin = new PostgresPlugin({ config: { ...db.config, max: 3 } });
+  ({ db, plugins, plugin } = await openSuite('lossless_values', { manager: () => quietManager('warn'), plugin: { max: 3 } }));
   await db.admin.query(`CREATE TABLE vals (
     id int PRIMARY KEY, f8 float8, f4 float4, f8s float8[], doc jsonb, js json, docs jsonb[], b bytea, bs bytea[])`);
 });
-afterAll(async () => {
-  await plugin.disconnect();
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugin, plugins, db }));
 beforeEach(async () => {
   await db.admin.query('TRUNCATE vals');
 });

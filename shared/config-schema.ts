@@ -52,6 +52,7 @@ const optionsSchema = z
   .object({
     preparedStatements: z.boolean().optional(),
     pipelining: z.boolean().optional(),
+    pooler: z.enum(['detect', 'none', 'transaction']).optional(),
     queryTimeout: positiveMillis.optional(),
     lockTimeout: millis.optional(),
     idleInTransactionTimeout: millis.optional(),
@@ -155,6 +156,8 @@ export interface NormalizedConfig {
     preparedStatements: boolean;
     /** Independent statements share connections, several in flight on each (statement-lanes). */
     pipelining: boolean;
+    /** What is between the pool and the server (CONFIG_DEFAULTS.options.pooler). */
+    pooler: 'detect' | 'none' | 'transaction';
     queryTimeout: number;
     lockTimeout: number;
     idleInTransactionTimeout: number;

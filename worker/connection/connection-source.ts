@@ -8,6 +8,7 @@ import type { Logger } from '../runtime/logger';
 import { poolOptionsFor } from './pool-options';
 import { needsReset, resetSession } from './session-reset';
 import { cancelRunningStatement } from './cancel-request';
+import type { PoolerWatch } from './pooler-watch';
 
 /** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
 export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
@@ -30,6 +31,8 @@ export class ConnectionSource {
     private readonly config: NormalizedConfig,
     private readonly logger: Logger,
     private readonly errorContext: Omit<ErrorContext, 'phase'>,
+    /** What is known about a pooler in front of the server; the first checkout informs it. */
+    readonly pooler: PoolerWatch,
     private readonly onState: StateListener = () => undefined,
   ) {}
 
@@ -65,13 +68,22 @@ export class ConnectionSource {
   async acquire(deadline?: number): Promise<pg.PoolClient> {
     const { autoReconnect, reconnectInterval, maxReconnectAttempts } = this.config.options;
     for (let attempt = 0; ; attempt++) {
+      const pool = this.current;
+      const withSettings = this.pooler.sessionSettings;
       try {
-        const client = await this.current.connect();
+        const client = await pool.connect();
+        if (!this.pooler.known) await this.checkPooler(client);
         this.active.add(client);
         this.reachable = true;
         if (this.state !== 'connected') this.setState('connected');
         return client;
       } catch (error) {
+        if (withSettings && this.pooler.refusedAtConnect(error)) {
+          // Nothing was sent: connect again, without the settings the pooler refused.
+          if (this.pool === pool) await this.end();
+          attempt--;
+          continue;
+        }
         const mapped = toPluginError(error, {
           ...this.errorContext,
           phase: 'connect',
@@ -93,6 +105,16 @@ export class ConnectionSource {
     }
   }
 
+  /** The first connection tells whether a pooler is in front; a failed check closes the connection. */
+  private async checkPooler(client: pg.PoolClient): Promise<void> {
+    try {
+      await this.pooler.check(client);
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+  }
+
   private setState(state: InstanceState, attempt?: number, error?: PluginError): void {
     if (state === this.state && state !== 'reconnecting') return;
     this.state = state;
@@ -111,7 +133,7 @@ export class ConnectionSource {
       client.release(new Error('session released inside a transaction'));
       return;
     }
-    if (error === undefined && needsReset(client)) {
+    if (error === undefined && needsReset(client) && !this.pooler.transactionPooled) {
       // A statement may have left session state behind (a SET, a temp table, a lock): clear it first.
       resetSession(client).then(
         () => client.release(),
@@ -155,7 +177,7 @@ export class ConnectionSource {
   }
 
   private createPool(): pg.Pool {
-    const pool = new pg.Pool(poolOptionsFor(this.config));
+    const pool = new pg.Pool(poolOptionsFor(this.config, this.pooler.sessionSettings));
     // An idle client dying (server restart, network) must never crash the process.
     pool.on('error', (error: Error) => {
       this.logger.warn({ err: error.message }, 'idle PostgreSQL client failed and was removed from the pool');

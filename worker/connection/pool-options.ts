@@ -8,8 +8,10 @@ import { jsonSafeTypes } from './type-parsers';
  * with `statement_timeout`, `lock_timeout` and
  * `idle_in_transaction_session_timeout` (sent in the startup packet, so they cost
  * no round trip) so nothing the worker forgets keeps running on the server.
+ * `sessionSettings: false` leaves them out, for a pooler that refuses them
+ * (see pooler-watch): the worker then enforces the statement timeout itself.
  */
-export function poolOptionsFor(config: NormalizedConfig): pg.PoolConfig {
+export function poolOptionsFor(config: NormalizedConfig, sessionSettings = true): pg.PoolConfig {
   const c = config.connection;
   const options: pg.PoolConfig = {
     max: config.pool.max,
@@ -18,11 +20,13 @@ export function poolOptionsFor(config: NormalizedConfig): pg.PoolConfig {
     connectionTimeoutMillis: config.pool.connectionTimeoutMillis,
     allowExitOnIdle: config.pool.allowExitOnIdle,
     application_name: c.applicationName,
-    statement_timeout: config.options.queryTimeout,
-    lock_timeout: config.options.lockTimeout,
-    idle_in_transaction_session_timeout: config.options.idleInTransactionTimeout,
     types: asCustomTypes(jsonSafeTypes),
   };
+  if (sessionSettings) {
+    options.statement_timeout = config.options.queryTimeout;
+    options.lock_timeout = config.options.lockTimeout;
+    options.idle_in_transaction_session_timeout = config.options.idleInTransactionTimeout;
+  }
   if (config.pool.maxUses !== undefined) options.maxUses = config.pool.maxUses;
   if (c.connectionString !== undefined) options.connectionString = c.connectionString;
   if (c.host !== undefined) options.host = c.host;

@@ -12,6 +12,7 @@ import { parseOrThrow } from '../../shared/validation';
 import { ConnectionSource } from '../connection/connection-source';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import { endpointOf, secretsOf } from '../connection/pool-options';
+import { PoolerWatch } from '../connection/pooler-watch';
 import { createLogger, type Logger } from '../runtime/logger';
 import { grammarLoaded, grammarReady } from '../sql/statement-reading';
 import type { Cancellation } from '../statements/cancellation';
@@ -45,8 +46,9 @@ export class Instance {
     this.config = config;
     this.fingerprint = configFingerprint(config);
     this.errorContext = { ...endpointOf(config), secrets: secretsOf(config) };
-    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange);
-    this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
+    const pooler = new PoolerWatch(config.options.pooler, logger);
+    this.source = new ConnectionSource(config, logger, this.errorContext, pooler, context.onStateChange);
+    this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize, pooler);
     this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
     this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger, context.onTransactionEnded);
   }
@@ -70,6 +72,10 @@ export class Instance {
     if (p.transactionId !== undefined) return this.transactions.run(p.transactionId, p, cancellation);
     const lanes = this.lanes;
     if (lanes === undefined || !lanes.accepts(p)) return this.runAlone(p, cancellation);
+    // Lanes share a connection between statements; behind a transaction pooler they don't run.
+    // Until the first connection has told, statements take a connection of their own.
+    const pooler = this.source.pooler;
+    if (!pooler.known || pooler.transactionPooled) return this.runAlone(p, cancellation);
     lanes.entered();
     try {
       const result = await lanes.run(p, cancellation);

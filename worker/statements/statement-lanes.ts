@@ -10,6 +10,7 @@ import { pipelinedQuery, submit } from '../connection/pg-internals';
 import { Lane, type LaneEntry } from './lane';
 import { isIndependentRowStatement } from '../sql/statement-kinds';
 import type { StatementRunner } from './statement-runner';
+import { PREPARED_NAME_PREFIX } from './prepared-statement-cache';
 
 /**
  * Pipelining of independent statements. A plain query or DML statement
@@ -205,6 +206,12 @@ export class StatementLanes {
     }
     // The statement before it failed to prepare the name both use; this one was sent without a Parse.
     if (code === '26000') return true;
+    if (code === '42P05' && (error as Error).message.includes(`"${PREPARED_NAME_PREFIX}`)) {
+      // The session already had a name its connection never prepared: a pooler moves the connection
+      // between sessions (see pooler-watch). Its Parse failed, so nothing ran: alone it runs unnamed.
+      this.source.pooler.preparedNamesCollided();
+      return true;
+    }
     if (code === '0A000') {
       // A plan gone stale after DDL fails every statement of that name on this session: the session
       // goes once its statements are answered; alone, the statement prepares again.

@@ -14,6 +14,8 @@ import { cancelRunningStatement } from '../connection/cancel-request';
 import { extendedQuery, forgetPreparedStatement, forgetPreparedStatements, simpleQuery } from '../connection/pg-internals';
 import { readStatement } from '../sql/statement-reading';
 import { PREPARED_NAME_PREFIX, PreparedStatementCache } from './prepared-statement-cache';
+import type { PoolerWatch } from '../connection/pooler-watch';
+import { refuseSessionBound } from './pooler-refusals';
 
 /** SQLSTATE 0A000 with this message: a prepared plan went stale after DDL; re-preparing is safe. */
 const STALE_PLAN = /cached plan must not change result type/;
@@ -39,6 +41,8 @@ export class StatementRunner {
     private readonly logger: Logger,
     errorContext: Omit<ErrorContext, 'phase'>,
     preparedCapacity: number,
+    /** Behind a transaction pooler: no names, timeouts kept by the worker, session-bound statements refused. */
+    private readonly pooler: PoolerWatch,
   ) {
     this.prepared = config.options.preparedStatements ? new PreparedStatementCache(preparedCapacity) : undefined;
     this.errorContext = errorContext;
@@ -50,7 +54,9 @@ export class StatementRunner {
     const started = performance.now();
     const cancellation = options.cancellation;
     if (cancellation?.isCancellationRequested) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
-    const timeout = p.timeout;
+    // Behind a transaction pooler no session carries statement_timeout: the worker cancels at queryTimeout.
+    const pooled = this.pooler.transactionPooled;
+    const timeout = p.timeout ?? (pooled ? this.sessionTimeout : undefined);
     let timedOut = false;
     let cancelled = false;
     let cancelSent: Promise<void> | undefined;
@@ -74,7 +80,7 @@ export class StatementRunner {
     let failed = false;
     try {
       const result =
-        timeout !== undefined && timeout > this.sessionTimeout
+        timeout !== undefined && timeout > this.sessionTimeout && !pooled
           ? await this.withStatementTimeout(client, timeout, () => this.send(client, p))
           : await this.send(client, p);
       return this.checkRows(result);
@@ -95,7 +101,8 @@ export class StatementRunner {
 
   /** The extended-protocol query for `p`: named when prepared statements are on and the text is preparable. */
   queryConfig(p: StatementParams): pg.QueryConfig {
-    return extendedQuery(p.sql, p.params as unknown[] | undefined, { name: this.prepared?.nameFor(p.sql), rowMode: p.rowMode });
+    const name = this.pooler.transactionPooled ? undefined : this.prepared?.nameFor(p.sql);
+    return extendedQuery(p.sql, p.params as unknown[] | undefined, { name, rowMode: p.rowMode });
   }
 
   /**
@@ -136,6 +143,7 @@ export class StatementRunner {
 
   private async send(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
     const reading = readStatement(p.sql);
+    if (this.pooler.transactionPooled) refuseSessionBound(reading, client.getTransactionStatus() !== 'I');
     noteStatement(client, reading, p.multiStatement);
     if (reading.preparedNames.length === 0) return this.sendStatement(client, p);
     refuseReservedNames(reading.preparedNames);
@@ -155,6 +163,15 @@ export class StatementRunner {
     try {
       return shape(await client.query(query));
     } catch (error) {
+      if (isNameCollision(error, query.name)) {
+        // Another server session has the name (42P05) or this one lacks it (26000): a pooler
+        // moves the connection between sessions. Parse or Bind failed, so nothing ran; outside a
+        // transaction it runs again unnamed (inside, the failure aborted the transaction).
+        this.pooler.preparedNamesCollided();
+        forgetPreparedStatement(client, query.name);
+        if (client.getTransactionStatus() !== 'I') throw error;
+        return shape(await client.query(this.queryConfig(p)));
+      }
       // Inside a transaction the failure aborted it, so a retry could only fail again.
       if (!isStalePlan(error) || client.getTransactionStatus() !== 'I') throw error;
       // DDL changed the result type under a cached plan: forget it on this session and prepare again.
@@ -206,6 +223,12 @@ function refuseReservedNames(names: readonly string[]): void {
       throw invalidParams([{ path: 'params.params.sql', message: `prepared statement names starting with '${PREPARED_NAME_PREFIX}' are the plugin's own: choose another name` }]);
     }
   }
+}
+
+/** 42P05 (already exists) or 26000 (does not exist) naming the plugin's own statement `name`. */
+function isNameCollision(error: unknown, name: string): boolean {
+  const code = (error as { code?: string }).code;
+  return (code === '42P05' || code === '26000') && (error as Error).message.includes(`"${name}"`);
 }
 
 function isStalePlan(error: unknown): boolean {

@@ -24,6 +24,8 @@ export class ConnectionSource {
   /** Clients checked out right now, so shutdown can cancel what they run. */
   private readonly active = new Set<pg.PoolClient>();
 
+  /** The checkout that asks the server whether a pooler is in front, while it runs. */
+  private firstCheckout: Promise<pg.PoolClient> | undefined;
   private state: InstanceState | undefined;
   private reachable = false;
 
@@ -64,8 +66,25 @@ export class ConnectionSource {
    * `options.autoReconnect`, a failed connection is retried every
    * `reconnectInterval` up to `maxReconnectAttempts` times, never past
    * `deadline` (epoch ms). Nothing has been sent yet, so retrying is safe.
+   * While the first connection is still telling whether a pooler is in front
+   * (pooler-watch), other checkouts wait for it.
    */
   async acquire(deadline?: number): Promise<pg.PoolClient> {
+    if (this.pooler.known) return this.checkout(deadline);
+    if (this.firstCheckout) {
+      await this.firstCheckout.catch(() => undefined);
+      return this.checkout(deadline);
+    }
+    const first = this.checkout(deadline);
+    this.firstCheckout = first;
+    try {
+      return await first;
+    } finally {
+      this.firstCheckout = undefined;
+    }
+  }
+
+  private async checkout(deadline: number | undefined): Promise<pg.PoolClient> {
     const { autoReconnect, reconnectInterval, maxReconnectAttempts } = this.config.options;
     for (let attempt = 0; ; attempt++) {
       const pool = this.current;
@@ -79,8 +98,10 @@ export class ConnectionSource {
         return client;
       } catch (error) {
         if (withSettings && this.pooler.refusedAtConnect(error)) {
-          // Nothing was sent: connect again, without the settings the pooler refused.
-          if (this.pool === pool) await this.end();
+          // Nothing was sent: connect again, on a pool without the settings the pooler refused.
+          // The old pool holds no connection (none got through); ending it would strand the
+          // checkouts queued on it, which instead fail the same way and come here too.
+          if (this.pool === pool) this.pool = undefined;
           attempt--;
           continue;
         }

@@ -1,4 +1,5 @@
 import { changesSession, grammarReady, isIndependentRowStatement } from '../../worker/sql/statement-kinds';
+import { readStatement } from '../../worker/sql/statement-reading';
 
 beforeAll(() => grammarReady);
 
@@ -51,4 +52,52 @@ test('only row statements that leave the session alone may share a pipelined con
   for (const sql of ['BEGIN', 'COMMIT', 'CALL p()', 'DO $$ BEGIN END $$', 'CREATE TABLE x (a int)', 'VACUUM t', 'COPY t FROM STDIN', "SELECT set_config('a.b', 'c', false)", 'SELECT * INTO TEMP x FROM t', 'SET a = 1', 'selectivity']) {
     expect([sql, isIndependentRowStatement(sql)]).toEqual([sql, false]);
   }
+});
+
+describe('behind a transaction pooler', () => {
+  test.each([
+    'SET statement_timeout = 1',
+    '/* why */ SET ROLE admin',
+    'RESET ALL',
+    'LISTEN channel',
+    'UNLISTEN *',
+    'PREPARE p AS SELECT 1',
+    'EXECUTE p',
+    'DEALLOCATE ALL',
+    'DISCARD ALL',
+    'DECLARE c CURSOR WITH HOLD FOR SELECT 1',
+    'CREATE TEMP TABLE x (a int)',
+    'CREATE TEMP TABLE x AS SELECT 1',
+    'SELECT 1 AS a INTO TEMP scratch',
+    'CREATE TEMP VIEW v AS SELECT 1',
+    'CREATE TEMP SEQUENCE s',
+    "SELECT set_config('a.b', 'c', false)",
+    'SELECT set_config($1, $2, $3)',
+    'SELECT pg_advisory_lock(1)',
+    'select pg_catalog.PG_TRY_ADVISORY_LOCK_SHARED(1)',
+    'SELECT pg_advisory_unlock_all()',
+    'SELECT 1; SET search_path = x',
+  ])('%p is bound to its session (refused)', (sql) => {
+    expect(readStatement(sql).sessionBound).toBe(true);
+  });
+
+  test.each([
+    'SELECT 1',
+    'SET LOCAL statement_timeout = 1',
+    'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+    "SELECT set_config('a.b', 'c', true)",
+    'SELECT pg_advisory_xact_lock(1)',
+    'DECLARE c CURSOR FOR SELECT 1',
+    'CREATE TEMP TABLE x (a int) ON COMMIT DROP',
+    "SELECT nextval('s')",
+    'SELECT my_function()',
+    'CALL my_procedure()',
+  ])('%p is not', (sql) => {
+    expect(readStatement(sql).sessionBound).toBe(false);
+  });
+
+  test('currval, lastval and pg_temp names read the session (refused outside a transaction only)', () => {
+    for (const sql of ["SELECT currval('s')", 'SELECT lastval()', 'SELECT * FROM pg_temp.scratch']) expect(readStatement(sql).readsSession).toBe(true);
+    for (const sql of ["SELECT nextval('s')", 'SELECT * FROM scratch']) expect(readStatement(sql).readsSession).toBe(false);
+  });
 });

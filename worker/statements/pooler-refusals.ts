@@ -15,7 +15,7 @@ export function refuseSessionBound(reading: StatementReading, inTransaction: boo
     throw invalidParams(
       [
         {
-          path: 'params.sql',
+          path: 'params.params.sql',
           message:
             'needs a session that outlives its transaction (a session SET or role, LISTEN, PREPARE, a session advisory lock, a cursor WITH HOLD, a temp object without ON COMMIT DROP), and behind a transaction pooler the next transaction runs on another session: use SET LOCAL, pg_advisory_xact_lock or ON COMMIT DROP inside a transaction, or connect without the pooler',
         },
@@ -27,7 +27,7 @@ export function refuseSessionBound(reading: StatementReading, inTransaction: boo
     throw invalidParams(
       [
         {
-          path: 'params.sql',
+          path: 'params.params.sql',
           message:
             'reads what an earlier transaction left in its session (currval, lastval, a pg_temp table), and behind a transaction pooler that was another session: run it in the same transaction (beginTransaction or transaction)',
         },

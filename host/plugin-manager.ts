@@ -13,6 +13,8 @@ import type { Framing } from '../shared/transport/framing';
 import { parseOrThrow } from '../shared/validation';
 import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
+import { compactRows } from './compact-rows';
+import { streamRows, type StreamCall, type StreamOptions, type StreamQuery } from './result-stream';
 import { failed, ok, type PluginResult } from './envelope';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
@@ -175,10 +177,21 @@ export class PluginManager extends EventEmitter {
       // An out-of-range timeout is the worker's to refuse; the deadline must not overflow setTimeout meanwhile.
       const timeoutMs = Math.min(this.timeoutFor(pluginName, instanceId, config, params), MAX_TIMEOUT_MS);
       const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
-      return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
+      const compact = compactRows(operation, params);
+      if (compact === undefined) return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
+      return ok(compact.restore(await supervisor.execute(instanceId, config, operation, compact.params, bounds, options.onProgress)) as T);
     } catch (error) {
       return failed(asPluginError(error));
     }
+  }
+
+  /**
+   * A result of any size in batches of rows, through a cursor, memory bounded on both sides (result-stream):
+   * `for await (const rows of plugins.stream(plugin, instanceId, config, { sql, batchSize }))`; throws PluginError.
+   */
+  stream<Row = Record<string, unknown>>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, query: StreamQuery, options: StreamOptions = {}): AsyncGenerator<Row[], void, undefined> {
+    const call: StreamCall = (operation, params, signal) => this.executePlugin(pluginName, instanceId, config, operation, params, signal ? { signal } : {});
+    return streamRows<Row>(call, query, options);
   }
 
   /** Stops every worker: `shutdown` (transactions rolled back, pools ended), `exit`, SIGKILL after the bound. */

@@ -11,7 +11,8 @@ import type { Logger } from '../runtime/logger';
 import { QueryStats } from './query-stats';
 import { noteStatement } from '../connection/session-reset';
 import { cancelRunningStatement } from '../connection/cancel-request';
-import { extendedQuery, forgetPreparedStatement, forgetPreparedStatements, simpleQuery } from '../connection/pg-internals';
+import { extendedQuery, forgetPreparedStatement, forgetPreparedStatements, pipelinedQuery, simpleQuery, submit } from '../connection/pg-internals';
+import { ResultBudget } from './result-budget';
 import { readStatement } from '../sql/statement-reading';
 import { PREPARED_NAME_PREFIX, PreparedStatementCache } from './prepared-statement-cache';
 import type { PoolerWatch } from '../connection/pooler-watch';
@@ -78,14 +79,17 @@ export class StatementRunner {
       });
     }
     let failed = false;
+    // Past options.maxResultBytes the statement is cancelled like a timed-out one.
+    const budget = this.budget(cancel);
     try {
       const result =
         timeout !== undefined && timeout > this.sessionTimeout && !pooled
-          ? await this.withStatementTimeout(client, timeout, () => this.send(client, p))
-          : await this.send(client, p);
+          ? await this.withStatementTimeout(client, timeout, () => this.send(client, p, budget))
+          : await this.send(client, p, budget);
       return this.checkRows(result);
     } catch (error) {
       failed = true;
+      if (budget.wasExceeded) throw budget.error();
       const ctx: ErrorContext = { ...this.errorContext, phase: 'query', cancelled };
       if (timedOut && timeout !== undefined) ctx.timedOutAfterMs = timeout;
       ctx.statementTimeoutMs = this.sessionTimeout;
@@ -99,10 +103,19 @@ export class StatementRunner {
     }
   }
 
-  /** The extended-protocol query for `p`: named when prepared statements are on and the text is preparable. */
-  queryConfig(p: StatementParams): pg.QueryConfig {
-    const name = this.pooler.transactionPooled ? undefined : this.prepared?.nameFor(p.sql);
-    return extendedQuery(p.sql, p.params as unknown[] | undefined, { name, rowMode: p.rowMode });
+  /** The byte budget of one result (options.maxResultBytes); `cancel` stops the statement on the server. */
+  budget(cancel: () => void): ResultBudget {
+    return new ResultBudget(this.config.options.maxResultBytes, cancel);
+  }
+
+  /**
+   * The extended-protocol query for `p`, its rows counted by `budget`, answered
+   * through `callback`: named when prepared statements are on and the text is preparable.
+   */
+  query(p: StatementParams, budget: ResultBudget, callback: (error: Error | undefined, result: pg.QueryResult) => void): pg.Query {
+    const config = extendedQuery(p.sql, p.params as unknown[] | undefined, { name: this.statementName(p), rowMode: p.rowMode });
+    config.types = budget.types();
+    return budget.watch(pipelinedQuery(config, callback));
   }
 
   /**
@@ -141,43 +154,53 @@ export class StatementRunner {
     this.logStatement(p, duration, failed);
   }
 
-  private async send(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
+  private async send(client: pg.PoolClient, p: StatementParams, budget: ResultBudget): Promise<QueryResult> {
     const reading = readStatement(p.sql);
     if (this.pooler.transactionPooled) refuseSessionBound(reading, client.getTransactionStatus() !== 'I');
     noteStatement(client, reading, p.multiStatement);
-    if (reading.preparedNames.length === 0) return this.sendStatement(client, p);
+    if (reading.preparedNames.length === 0) return this.sendStatement(client, p, budget);
     refuseReservedNames(reading.preparedNames);
     try {
-      return await this.sendStatement(client, p);
+      return await this.sendStatement(client, p, budget);
     } finally {
       // DEALLOCATE ALL or DISCARD ALL dropped the plugin's prepared statements too: pg must prepare them again.
       if (reading.preparedNames.includes('*')) forgetPreparedStatements(client);
     }
   }
 
-  private async sendStatement(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
+  private async sendStatement(client: pg.PoolClient, p: StatementParams, budget: ResultBudget): Promise<QueryResult> {
     // The explicit opt-in: simple protocol, several statements, no params.
     if (p.multiStatement) return shape(await simpleQuery(client, p.sql));
-    const query = this.queryConfig(p);
-    if (query.name === undefined) return shape(await client.query(query));
+    const name = this.statementName(p);
     try {
-      return shape(await client.query(query));
+      return shape(await this.sendQuery(client, p, budget));
     } catch (error) {
-      if (isNameCollision(error, query.name)) {
+      if (name !== undefined && isNameCollision(error, name)) {
         // Another server session has the name (42P05) or this one lacks it (26000): a pooler
         // moves the connection between sessions. Parse or Bind failed, so nothing ran; outside a
         // transaction it runs again unnamed (inside, the failure aborted the transaction).
         this.pooler.preparedNamesCollided();
-        forgetPreparedStatement(client, query.name);
+        forgetPreparedStatement(client, name);
         if (client.getTransactionStatus() !== 'I') throw error;
-        return shape(await client.query(this.queryConfig(p)));
+        return shape(await this.sendQuery(client, p, budget));
       }
       // Inside a transaction the failure aborted it, so a retry could only fail again.
-      if (!isStalePlan(error) || client.getTransactionStatus() !== 'I') throw error;
+      if (name === undefined || !isStalePlan(error) || client.getTransactionStatus() !== 'I') throw error;
       // DDL changed the result type under a cached plan: forget it on this session and prepare again.
-      await this.forgetPrepared(client, query.name);
-      return shape(await client.query(query));
+      await this.forgetPrepared(client, name);
+      return shape(await this.sendQuery(client, p, budget));
     }
+  }
+
+  /** The name `p` runs under: none behind a transaction pooler, else the cache's (none for texts it doesn't name). */
+  private statementName(p: StatementParams): string | undefined {
+    return this.pooler.transactionPooled ? undefined : this.prepared?.nameFor(p.sql);
+  }
+
+  private sendQuery(client: pg.PoolClient, p: StatementParams, budget: ResultBudget): Promise<pg.QueryResult> {
+    return new Promise((resolve, reject) => {
+      submit(client, this.query(p, budget, (error, result) => (error ? reject(error) : resolve(result))));
+    });
   }
 
   private async forgetPrepared(client: pg.PoolClient, name: string): Promise<void> {

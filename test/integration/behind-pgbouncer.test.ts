@@ -96,6 +96,22 @@ describe.each([
     expect(await calls.data('queryValue', { sql: `SELECT sum(n)::int FROM ${table}` })).toBe(50_000);
   });
 
+  test('a cursor reads in batches on one server session; PluginManager.stream reads a result to its end', async () => {
+    const { cursorId } = await calls.data('openCursor', { sql: 'SELECT id FROM items ORDER BY id', batchSize: 300 });
+    const seen: number[] = [];
+    for (;;) {
+      const batch = await calls.data('fetch', { cursorId });
+      seen.push(...batch.rows.map((r: { id: number }) => r.id));
+      if (batch.done) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    const refused = await calls.refused('openCursor', { sql: "SELECT currval('tickets')" });
+    expect(refused.details.reason).toBe('transaction-pooler');
+    let total = 0;
+    for await (const rows of plugins.stream('postgres-plugin', id, calls.config, { sql: 'SELECT g FROM generate_series(1, 25000) g', batchSize: 1000 })) total += rows.length;
+    expect(total).toBe(25_000);
+  });
+
   test('session-bound statements are refused with the reason; their transaction-scoped forms work', async () => {
     for (const sql of [
       'SET search_path = elsewhere',
@@ -146,12 +162,16 @@ describe('statement mode, plugin defaults', () => {
     calls = await behind('stmt', 'statement', [IGNORED]);
   });
 
-  test('lookups answer right; a transaction handle fails with an error instead of running outside a transaction', async () => {
+  test('lookups answer right; a transaction handle fails with an error instead of running outside a transaction, and the next statement still answers', async () => {
     const { wrong, failed } = await lookups(calls.data, 1);
     expect({ wrong, failed: [...new Set(failed)] }).toEqual({ wrong: 0, failed: [] });
-    const begin = await calls.run('beginTransaction');
-    expect(begin.success).toBe(false);
-    expect(await calls.data('queryValue', { sql: 'SELECT 2' })).toBe(2);
+    // PgBouncer refuses BEGIN with a FATAL error and closes that connection; the session
+    // must not be lent to the next statement before its socket has closed.
+    for (let i = 0; i < 10; i++) {
+      const begin = await calls.run('beginTransaction');
+      expect(begin).toMatchObject({ success: false, error: { details: { sqlState: '08P01', severity: 'FATAL' } } });
+      expect(await calls.data('queryValue', { sql: 'SELECT $1::int', params: [i] })).toBe(i);
+    }
   });
 });
 

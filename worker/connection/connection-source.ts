@@ -9,6 +9,7 @@ import { poolOptionsFor } from './pool-options';
 import { needsReset, resetSession } from './session-reset';
 import { cancelRunningStatement } from './cancel-request';
 import type { PoolerWatch } from './pooler-watch';
+import { onSessionEnding } from './pg-internals';
 
 /** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
 export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
@@ -24,6 +25,8 @@ export class ConnectionSource {
   /** Clients checked out right now, so shutdown can cancel what they run. */
   private readonly active = new Set<pg.PoolClient>();
 
+  /** Sessions the server ended with a FATAL error: destroyed, never pooled, when released. */
+  private readonly ending = new WeakSet<pg.PoolClient>();
   /** The checkout that asks the server whether a pooler is in front, while it runs. */
   private firstCheckout: Promise<pg.PoolClient> | undefined;
   private state: InstanceState | undefined;
@@ -82,6 +85,23 @@ export class ConnectionSource {
     } finally {
       this.firstCheckout = undefined;
     }
+  }
+
+  /**
+   * Resolves once the first connection has told whether a pooler is in front,
+   * making that connection if no checkout is doing it. Never rejects: a server
+   * that can't be reached is reported by the caller's own checkout.
+   */
+  async poolerKnown(deadline?: number): Promise<void> {
+    if (this.pooler.known) return;
+    if (this.firstCheckout) {
+      await this.firstCheckout.catch(() => undefined);
+      return;
+    }
+    await this.acquire(deadline).then(
+      (client) => this.release(client),
+      () => undefined,
+    );
   }
 
   private async checkout(deadline: number | undefined): Promise<pg.PoolClient> {
@@ -146,6 +166,12 @@ export class ConnectionSource {
   /** Returns a client; with an error it is destroyed instead of reused. */
   release(client: pg.PoolClient, error?: Error): void {
     this.active.delete(client);
+    if (error === undefined && this.ending.has(client)) {
+      // The server or a pooler said FATAL (e.g. PgBouncer refusing BEGIN in statement mode): the
+      // session is gone even if its socket has not closed yet, so it must not be lent again.
+      client.release(new Error('the server ended the session'));
+      return;
+    }
     const status = client.getTransactionStatus();
     if (error === undefined && (status === 'T' || status === 'E')) {
       // Never pool a session still inside a transaction: the next request would run in it.
@@ -209,6 +235,7 @@ export class ConnectionSource {
     // statement in flight, if any, fails on its own; the client is not reused.
     pool.on('connect', (client: pg.PoolClient) => {
       client.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'PostgreSQL connection failed'));
+      onSessionEnding(client, () => this.ending.add(client));
     });
     if (this.config.logging.logConnections) {
       pool.on('connect', () => this.logger.info({ total: pool.totalCount }, 'pool opened a connection'));

@@ -65,6 +65,17 @@ export function onReadyForQuery(client: pg.ClientBase, listener: (status: string
   return () => connection.off('readyForQuery', handler);
 }
 
+/**
+ * Calls `listener` once the server (or a pooler) sends an ErrorResponse of
+ * severity FATAL or PANIC: it ends the session, though the socket may close
+ * only after pg has answered the statement with that error.
+ */
+export function onSessionEnding(client: pg.ClientBase, listener: () => void): void {
+  internals(client).connection.on('errorMessage', (msg: { severity?: string }) => {
+    if (msg.severity === 'FATAL' || msg.severity === 'PANIC') listener();
+  });
+}
+
 /** pg's pipeline mode: queries are sent at once, each with its own Sync, answered in order. */
 export function setPipelineMode(client: pg.ClientBase, on: boolean): void {
   internals(client).pipeline = on;

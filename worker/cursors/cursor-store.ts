@@ -17,6 +17,7 @@ import { jsonSafeTypes } from '../connection/type-parsers';
 import type { Logger } from '../runtime/logger';
 import { isTransactionControl } from '../sql/statement-kinds';
 import { grammarLoaded, grammarReady, readStatement } from '../sql/statement-reading';
+import { refuseSessionBound } from '../statements/pooler-refusals';
 import type { Cancellation } from '../statements/cancellation';
 import type { TransactionLease, TransactionStore } from '../transactions/transaction-store';
 import { readBatch, type ReadBounds } from './cursor-read';
@@ -79,17 +80,23 @@ export class CursorStore {
       throw invalidParams([{ path: 'params.params.sql', message: 'transaction control statements are not read with a cursor; use beginTransaction, commit and rollback' }]);
     }
     const reading = readStatement(p.sql);
+    // Behind a transaction pooler (pooler-watch) a cursor's statement is refused like any
+    // session-bound one, and its batches are bounded by the worker: no session carries a timeout.
+    const deadline = Date.now() + (p.timeout ?? this.config.options.queryTimeout);
+    if (!this.source.pooler.known) await this.source.poolerKnown(deadline);
+    const pooled = this.source.pooler.transactionPooled;
+    if (pooled) refuseSessionBound(reading, p.transactionId !== undefined);
     const id = crypto.randomUUID();
     const entry = { id, transactionId: p.transactionId, tail: Promise.resolve() as Promise<unknown> } as OpenCursor;
     entry.end = () => this.end(entry, 'transaction-ended');
     entry.client =
       p.transactionId !== undefined
         ? await this.transactions.lease(p.transactionId, entry)
-        : await this.source.acquire(Date.now() + (p.timeout ?? this.config.options.queryTimeout));
+        : await this.source.acquire(deadline);
     noteStatement(entry.client, reading, false);
     entry.cursor = new Cursor(p.sql, p.params as unknown[] | undefined, { ...(p.rowMode === 'array' ? { rowMode: 'array' as const } : {}), types: CURSOR_TYPES });
     entry.batchSize = p.batchSize ?? DEFAULT_CURSOR_BATCH;
-    entry.timeoutMs = p.timeout;
+    entry.timeoutMs = p.timeout ?? (pooled ? this.config.options.queryTimeout : undefined);
     entry.idleTimeoutMs = p.idleTimeout ?? this.config.options.cursorIdleTimeout;
     submit(entry.client, entry.cursor);
     this.open.set(id, entry);

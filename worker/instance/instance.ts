@@ -76,9 +76,9 @@ export class Instance {
     const lanes = this.lanes;
     if (lanes === undefined || !lanes.accepts(p)) return this.runAlone(p, cancellation);
     // Lanes share a connection between statements; behind a transaction pooler they don't run.
-    // Until the first connection has told, statements take a connection of their own.
     const pooler = this.source.pooler;
-    if (!pooler.known || pooler.transactionPooled) return this.runAlone(p, cancellation);
+    if (!pooler.known) await this.source.poolerKnown(Date.now() + this.config.options.queryTimeout);
+    if (pooler.transactionPooled) return this.runAlone(p, cancellation);
     lanes.entered();
     try {
       const result = await lanes.run(p, cancellation);

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
+import { EncodedJson } from './encoded-json';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Framing } from './framing';
 
 const RESOLVED = Promise.resolve();
@@ -21,6 +22,13 @@ export interface FramedMessageWriterOptions {
   maxMessageBytes?: number;
   /** Told when the stream stops taking data (its buffer is full) and when it drains again. */
   onCongestion?: (congested: boolean) => void;
+}
+
+/** The message's JSON text; a result given as {@link EncodedJson} goes in as its text. */
+function messageJson(msg: Message): string {
+  const response = msg as Message & { id?: unknown; result?: unknown };
+  if (!(response.result instanceof EncodedJson)) return JSON.stringify(msg);
+  return '{"jsonrpc":"2.0","id":' + JSON.stringify(response.id) + ',"result":' + response.result.text + '}';
 }
 
 /**
@@ -57,7 +65,7 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
     if (this.closed) return RESOLVED;
     let json: string;
     try {
-      json = JSON.stringify(msg);
+      json = messageJson(msg);
     } catch (error) {
       // Past V8's longest string: no peer could be sent this.
       if (error instanceof RangeError) throw new MessageTooLargeError(undefined, this.maxMessageBytes);

@@ -14,6 +14,7 @@ export { sandboxLaunch, SANDBOX_ENV_ALLOW_LIST, type SandboxOptions } from './sa
 export { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
 export type { PluginResult } from './envelope';
 export { PluginError, type PluginErrorData } from '../shared/plugin-error';
-export { PluginErrorCode, RpcErrorCode } from '../shared/error-codes';
+export { ErrorCodes, PluginErrorCode, RpcErrorCode } from '../shared/error-codes';
+export { GenericErrorCode } from '../shared/generic-plugin-errors';
 export type { PluginConfig } from '../shared/config-schema';
 export type { QueryResult, ExecuteResult, ConnectionStats, FieldInfo } from '../shared/results';

@@ -14,13 +14,15 @@ import { parseOrThrow } from '../shared/validation';
 import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
 import { failed, ok, type PluginResult } from './envelope';
+import { PluginCatalog, type PluginFolderOptions, type PluginLoadReport } from './plugin-catalog';
+import { checkModulePlugins, presentError } from './plugin-startup';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
 
 export type { PluginDefinition } from './worker-supervisor';
 
-export interface PluginManagerOptions {
+export interface PluginManagerOptions extends PluginFolderOptions {
   /** Host logger; worker logs are re-emitted through it. Default: pino on stderr at `info`. */
   logger?: pino.Logger;
   /** Extra or replacement plugins by name; `postgres-plugin` is always known. */
@@ -122,6 +124,8 @@ export class PluginManager extends EventEmitter {
   private readonly idleSweep: NodeJS.Timeout;
   private closed = false;
   private stopping: Promise<void> | undefined;
+  private readonly catalog: PluginCatalog;
+  private loading: Promise<PluginLoadReport> | undefined;
 
   constructor(options: PluginManagerOptions = {}) {
     super();
@@ -129,16 +133,15 @@ export class PluginManager extends EventEmitter {
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
-    const { logger: _l, plugins: _p, restart, ...rest } = options;
+    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, ...rest } = options;
     this.options = {
       ...DEFAULTS,
       ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof DEFAULTS>),
       restart: { ...DEFAULT_RESTART_POLICY, ...restart },
     };
-    this.definitions = new Map<string, PluginDefinition>([
-      [PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }],
-      ...Object.entries(options.plugins ?? {}),
-    ]);
+    // Plugins found in `pluginsDir` (read, never run here) may replace the bundled one; the explicit ones win.
+    this.catalog = new PluginCatalog(options, this.logger, new Set(Object.keys(options.plugins ?? {})));
+    this.definitions = new Map<string, PluginDefinition>([[PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }], ...this.catalog.definitions(), ...Object.entries(options.plugins ?? {})]);
     this.idleSweep = setInterval(() => this.retireIdle(), Math.min(this.options.workerIdleTimeoutMs, 30_000));
     this.idleSweep.unref();
   }
@@ -161,7 +164,7 @@ export class PluginManager extends EventEmitter {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
       return await this.send<T>(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
     } catch (error) {
-      return failed(asPluginError(error));
+      return failed(presentError(pluginName, asPluginError(error)));
     }
   }
 
@@ -177,8 +180,19 @@ export class PluginManager extends EventEmitter {
       const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
       return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
     } catch (error) {
-      return failed(asPluginError(error));
+      return failed(presentError(pluginName, asPluginError(error)));
     }
+  }
+
+  /** Checks the plugins of `pluginsDir` once, at startup: what works, what is broken and why (see plugin-startup.ts). */
+  loadPlugins(): Promise<PluginLoadReport> {
+    return (this.loading ??= checkModulePlugins(this.catalog, this, (name, instanceId) => {
+      this.definitions.delete(name);
+      const key = this.keyFor(name, instanceId);
+      const supervisor = this.supervisors.get(key);
+      this.supervisors.delete(key);
+      return supervisor?.stop();
+    }));
   }
 
   /** Stops every worker: `shutdown` (transactions rolled back, pools ended), `exit`, SIGKILL after the bound. */
@@ -217,7 +231,7 @@ export class PluginManager extends EventEmitter {
     if (this.closed) throw Errors.workerUnavailable('the plugin manager was shut down');
     const definition = this.definitions.get(pluginName);
     if (!definition) {
-      throw Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
+      throw this.catalog.brokenError(pluginName) ?? Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
     }
     if (this.supervisors.size >= this.options.maxWorkers && !this.retireLeastRecentlyUsed()) {
       throw Errors.workerUnavailable(`maxWorkers (${this.options.maxWorkers}) reached and every worker is busy`);

@@ -8,5 +8,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 60_000,
+  // Plugin folders of the fixtures and the example hold package.json files of their own: not jest's modules.
+  modulePathIgnorePatterns: ['<rootDir>/test/fixtures/(plugin-folders|nest-app)/', '<rootDir>/examples/[^/]+/plugins/'],
   maxWorkers: 2,
 };

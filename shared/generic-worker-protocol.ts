@@ -1,5 +1,5 @@
 /**
- * What the generic plugin worker adds to the protocol (docs/plugins-folder.md):
+ * What the generic plugin worker adds to the protocol (docs/plugin-system.md):
  * declarations only, shared by the host and that worker.
  */
 

@@ -61,6 +61,19 @@ test("the plugin's context: its logger writes to the host's log, its services ar
   expect(log.lines.some((line) => line.includes('greeter printed this'))).toBe(true);
 });
 
+test('a deadline or an abort answers with the generic names; so do a new instance without config and an unknown plugin', async () => {
+  const late = await plugins.executePlugin('greeter', 'g1', undefined, 'hang', { timeout: 200 });
+  expect(late).toMatchObject({ success: false, error: { code: 'PLUGIN_TIMEOUT', message: expect.stringContaining('deadline of 200 ms') } });
+  const controller = new AbortController();
+  const aborted = plugins.executePlugin('greeter', 'g1', undefined, 'hang', {}, { signal: controller.signal });
+  setTimeout(() => controller.abort(), 50);
+  expect(await aborted).toMatchObject({ success: false, error: { code: 'PLUGIN_CANCELLED' } });
+  const fresh = await plugins.executePlugin('greeter', 'never-configured', undefined, 'greet', { name: 'x' });
+  expect(fresh).toMatchObject({ success: false, error: { code: 'PLUGIN_INVALID_PARAMS', details: { issues: [{ path: 'config' }] } } });
+  const unknown = await plugins.executePlugin('mysql-plugin', 'x', {}, 'query', {});
+  expect(unknown).toMatchObject({ success: false, error: { code: 'PLUGIN_INVALID_PARAMS', details: { issues: [{ path: 'pluginName' }] } } });
+});
+
 test('PluginsModule reports the same problems when the application starts', async () => {
   const moduleRef = await Test.createTestingModule({ imports: [PluginsModule.forRoot(MIXED, { logger: memoryLogger('silent').logger })] }).compile();
   const app = moduleRef.createNestApplication();

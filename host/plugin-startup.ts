@@ -20,7 +20,7 @@ interface Executor {
 export async function checkModulePlugins(
   catalog: PluginCatalog,
   manager: Executor,
-  forget: (name: string, instanceId: string) => Promise<void> | undefined,
+  forget: (name: string, instanceId: string) => Promise<void>,
 ): Promise<PluginLoadReport> {
   await Promise.all(
     catalog.modulePlugins.map(async (plugin) => {

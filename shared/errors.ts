@@ -101,6 +101,15 @@ export const Errors = {
       false,
     ),
 
+  /** A plain result passed `options.maxResultBytes` while it arrived: the statement was cancelled, nothing of it kept. */
+  resultBytesTooLarge: (maxBytes: number) =>
+    new PluginError(
+      PluginErrorCode.RESULT_TOO_LARGE,
+      `The result passed the limit of ${maxBytes} bytes (options.maxResultBytes) and was cancelled; read large results with a cursor (openCursor and fetch, or PluginManager.stream), or select fewer rows or columns`,
+      { maxBytes },
+      false,
+    ),
+
   /** The peer answered a JSON-RPC error without plugin data (e.g. -32601 for a method it lacks). */
   rpcError: (rpcCode: number, message: string) =>
     new PluginError(PluginErrorCode.QUERY_FAILED, message, { rpcCode }, false),

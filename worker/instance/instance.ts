@@ -19,6 +19,7 @@ import { RUN_ALONE, StatementLanes } from '../statements/statement-lanes';
 import { StatementRunner } from '../statements/statement-runner';
 import { runTransactionOperation, type TransactionOperationResult } from '../transactions/transaction-operation';
 import { TransactionStore } from '../transactions/transaction-store';
+import { CursorStore } from '../cursors/cursor-store';
 import type { InstanceContext } from './plugin-context';
 
 /**
@@ -32,6 +33,7 @@ export class Instance {
   /** Canonical fingerprint of the configuration: equal settings, equal fingerprint. */
   readonly fingerprint: string;
   readonly transactions: TransactionStore;
+  readonly cursors: CursorStore;
   private readonly errorContext: Omit<ErrorContext, 'phase'>;
   private readonly source: ConnectionSource;
   private readonly runner: StatementRunner;
@@ -49,6 +51,7 @@ export class Instance {
     this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
     this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
     this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger, context.onTransactionEnded);
+    this.cursors = new CursorStore(this.source, this.transactions, config, this.errorContext, logger);
   }
 
   /** Whether the server answered the last checkout and no statement lost its connection since. */
@@ -148,11 +151,13 @@ export class Instance {
       avgQueryTime: round(stats.avgQueryTime),
       maxQueryTime: round(stats.maxQueryTime),
       openTransactions: this.transactions.size,
+      openCursors: this.cursors.size,
     };
   }
 
   /** Rolls back open transactions and ends the pool; the next statement opens a new one. */
   async closeConnections(): Promise<void> {
+    await this.cursors.closeAll();
     await this.transactions.rollbackAll();
     await this.source.end();
   }

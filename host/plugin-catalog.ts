@@ -56,7 +56,7 @@ export class PluginCatalog {
   /** The definitions of the plugins found, by name. */
   definitions(): [string, PluginDefinition][] {
     const requestHandlers = { [SERVICE_CALL_METHOD]: (params: unknown) => this.callService(params) };
-    return this.discovered.map((p) => [p.name, p.kind === 'module' ? { ...p.definition, requestHandlers } : p.definition]);
+    return this.discovered.map((p) => [p.name, p.kind === 'module' ? { ...p.definition, requestHandlers, sandbox: false } : p.definition]);
   }
 
   /** The plugins served by the generic worker, which the startup check initialises once. */

@@ -3,6 +3,8 @@ export interface PluginDefinition {
   command: string;
   args: readonly string[];
   env?: NodeJS.ProcessEnv;
+  /** `false`: never started sandboxed (the generic worker loads a plugin's code from outside this package). */
+  sandbox?: false;
   /** Worker→host requests the host serves, by method (the generic worker's calls of the host's services). */
   requestHandlers?: Readonly<Record<string, (params: unknown) => unknown>>;
 }

@@ -257,7 +257,7 @@ export class PluginManager extends EventEmitter {
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
       restart: this.options.restart,
       ...(this.options.maxMemoryMb !== undefined ? { maxMemoryMb: this.options.maxMemoryMb } : {}),
-      ...(this.options.sandbox ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
+      ...(this.options.sandbox && definition.sandbox !== false ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),

@@ -86,3 +86,12 @@ test('PluginsModule reports the same problems when the application starts', asyn
     await app.close();
   }
 });
+
+test('with sandbox: true a documentation-style plugin still runs (its worker is never sandboxed: it loads code from outside this package)', async () => {
+  const sandboxed = new PluginManager({ logger: memoryLogger('silent').logger, pluginsDir: MIXED, sandbox: true });
+  try {
+    expect(await sandboxed.executePlugin('greeter', 's', { greeting: 'hi' }, 'greet', { name: 'Ada' })).toEqual({ success: true, data: { message: 'hi, Ada', calls: 1 } });
+  } finally {
+    await sandboxed.shutdown();
+  }
+});

@@ -16,13 +16,16 @@ import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
 import { compactRows } from './compact-rows';
 import { streamRows, type StreamCall, type StreamOptions, type StreamQuery } from './result-stream';
 import { failed, ok, type PluginResult } from './envelope';
+import { PluginCatalog, type PluginFolderOptions, type PluginLoadReport } from './plugin-catalog';
+import { checkModulePlugins, presentError } from './plugin-startup';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
+import { retire, retireIdle, retireLeastRecentlyUsed } from './worker-retirement';
 
 export type { PluginDefinition } from './worker-supervisor';
 
-export interface PluginManagerOptions {
+export interface PluginManagerOptions extends PluginFolderOptions {
   /** Host logger; worker logs are re-emitted through it. Default: pino on stderr at `info`. */
   logger?: pino.Logger;
   /** Extra or replacement plugins by name; `postgres-plugin` is always known. */
@@ -124,6 +127,8 @@ export class PluginManager extends EventEmitter {
   private readonly idleSweep: NodeJS.Timeout;
   private closed = false;
   private stopping: Promise<void> | undefined;
+  private readonly catalog: PluginCatalog;
+  private loading: Promise<PluginLoadReport> | undefined;
 
   constructor(options: PluginManagerOptions = {}) {
     super();
@@ -131,17 +136,16 @@ export class PluginManager extends EventEmitter {
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
-    const { logger: _l, plugins: _p, restart, ...rest } = options;
+    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, ...rest } = options;
     this.options = {
       ...DEFAULTS,
       ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof DEFAULTS>),
       restart: { ...DEFAULT_RESTART_POLICY, ...restart },
     };
-    this.definitions = new Map<string, PluginDefinition>([
-      [PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }],
-      ...Object.entries(options.plugins ?? {}),
-    ]);
-    this.idleSweep = setInterval(() => this.retireIdle(), Math.min(this.options.workerIdleTimeoutMs, 30_000));
+    // Plugins found in `pluginsDir` (read, never run here) may replace the bundled one; the explicit ones win.
+    this.catalog = new PluginCatalog(options, this.logger, new Set(Object.keys(options.plugins ?? {})));
+    this.definitions = new Map<string, PluginDefinition>([[PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }], ...this.catalog.definitions(), ...Object.entries(options.plugins ?? {})]);
+    this.idleSweep = setInterval(() => this.options.isolation === 'tenant' && retireIdle(this.supervisors, this.options.workerIdleTimeoutMs), Math.min(this.options.workerIdleTimeoutMs, 30_000));
     this.idleSweep.unref();
   }
 
@@ -163,7 +167,7 @@ export class PluginManager extends EventEmitter {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
       return await this.send<T>(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
     } catch (error) {
-      return failed(asPluginError(error));
+      return failed(presentError(pluginName, asPluginError(error)));
     }
   }
 
@@ -181,8 +185,14 @@ export class PluginManager extends EventEmitter {
       if (compact === undefined) return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
       return ok(compact.restore(await supervisor.execute(instanceId, config, operation, compact.params, bounds, options.onProgress)) as T);
     } catch (error) {
-      return failed(asPluginError(error));
+      return failed(presentError(pluginName, asPluginError(error)));
     }
+  }
+
+  /** Checks the plugins of `pluginsDir` once, at startup: what works, what is broken and why (see plugin-startup.ts). */
+  loadPlugins(): Promise<PluginLoadReport> {
+    const forget = (name: string, instanceId: string) => (this.definitions.delete(name), retire(this.supervisors, this.keyFor(name, instanceId)));
+    return (this.loading ??= checkModulePlugins(this.catalog, this, forget));
   }
 
   /**
@@ -230,9 +240,9 @@ export class PluginManager extends EventEmitter {
     if (this.closed) throw Errors.workerUnavailable('the plugin manager was shut down');
     const definition = this.definitions.get(pluginName);
     if (!definition) {
-      throw Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
+      throw this.catalog.brokenError(pluginName) ?? Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
     }
-    if (this.supervisors.size >= this.options.maxWorkers && !this.retireLeastRecentlyUsed()) {
+    if (this.supervisors.size >= this.options.maxWorkers && !retireLeastRecentlyUsed(this.supervisors)) {
       throw Errors.workerUnavailable(`maxWorkers (${this.options.maxWorkers}) reached and every worker is busy`);
     }
     const tenant = key.includes('\u0000') ? key.slice(key.indexOf('\u0000') + 1) : undefined;
@@ -247,7 +257,7 @@ export class PluginManager extends EventEmitter {
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
       restart: this.options.restart,
       ...(this.options.maxMemoryMb !== undefined ? { maxMemoryMb: this.options.maxMemoryMb } : {}),
-      ...(this.options.sandbox ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
+      ...(this.options.sandbox && definition.sandbox !== false ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
@@ -267,29 +277,6 @@ export class PluginManager extends EventEmitter {
     const own = params?.timeout;
     if (typeof own === 'number' && own > 0) return own;
     return this.queryTimeouts.get(key) ?? CONFIG_DEFAULTS.options.queryTimeout;
-  }
-
-  private retireIdle(): void {
-    if (this.options.isolation !== 'tenant') return;
-    const now = Date.now();
-    for (const [key, s] of this.supervisors) {
-      if (s.inFlight === 0 && s.openTransactions === 0 && now - s.lastUsed > this.options.workerIdleTimeoutMs) {
-        this.supervisors.delete(key);
-        void s.stop();
-      }
-    }
-  }
-
-  private retireLeastRecentlyUsed(): boolean {
-    let oldest: [string, WorkerSupervisor] | undefined;
-    for (const entry of this.supervisors) {
-      const s = entry[1];
-      if (s.inFlight === 0 && s.openTransactions === 0 && (!oldest || s.lastUsed < oldest[1].lastUsed)) oldest = entry;
-    }
-    if (!oldest) return false;
-    this.supervisors.delete(oldest[0]);
-    void oldest[1].stop();
-    return true;
   }
 }
 

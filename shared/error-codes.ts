@@ -25,6 +25,15 @@ export const PluginErrorCode = {
 export type PluginErrorCode = (typeof PluginErrorCode)[keyof typeof PluginErrorCode];
 
 /**
+ * The code of any error that crosses the wire: PostgreSQL's catalogue above, or
+ * the code a plugin other than PostgreSQL's chose (`PLUGIN_…`, its own `GREETER_…`).
+ */
+export type AnyErrorCode = PluginErrorCode | (string & {});
+
+/** The plugin documentation's name for the same catalogue: `ErrorCodes.CONNECTION_FAILED === 'POSTGRES_CONNECTION_FAILED'`. */
+export const ErrorCodes = PluginErrorCode;
+
+/**
  * SQLSTATEs after which repeating the whole request as-is is safe (docs/plugin-api.md#errors):
  * serialization failure and deadlock; the server rolled the transaction back whole.
  */
@@ -50,7 +59,7 @@ export const RpcErrorCode = {
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
 /** The JSON-RPC code a plugin error code travels under. */
-export function rpcCodeFor(code: PluginErrorCode): RpcErrorCode {
+export function rpcCodeFor(code: AnyErrorCode): RpcErrorCode {
   switch (code) {
     case PluginErrorCode.INVALID_PARAMS:
       return RpcErrorCode.INVALID_PARAMS;

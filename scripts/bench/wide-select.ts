@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { PluginManager } from '../../host/plugin-manager';
 import type { QueryResult } from '../../shared/results';
 import { connectionOf, type BenchServer } from './bench-server';
-import { CellMeasure, type LoadResult, type Operation } from './load-loop';
+import { measureInTurns, type LoadResult, type Operation } from './load-loop';
 import { checkWindow, randomWindowStart, WINDOW_ROWS, WINDOW_SQL } from './results-fixture';
 import type { BenchSettings } from './suite';
 
@@ -52,14 +52,7 @@ export async function measureWideSelect(plugins: PluginManager, server: BenchSer
   const cells: WideCell[] = [];
   try {
     for (const concurrency of CONCURRENCIES) {
-      const measures = contenders.map((c) => ({ c, measure: new CellMeasure(c.operation, concurrency) }));
-      for (let round = 0; round < settings.rounds; round++) {
-        for (const { measure } of measures) {
-          await measure.round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
-        }
-      }
-      for (const { c, measure } of measures) {
-        const result = measure.result();
+      for (const { contender: c, result } of await measureInTurns(contenders, concurrency, settings)) {
         cells.push({ label: c.label, kind: c.kind, concurrency, result });
         console.log(`  measured ${c.label} @${concurrency}: ${Math.round(result.throughput * WINDOW_ROWS)} rows/s${result.failures ? `, ${result.failures} FAILED` : ''}`);
         for (const sample of result.failureSamples) console.log(`    failure: ${sample}`);

@@ -174,3 +174,17 @@ test('a fetch cancelled by the host stops the batch on the server and ends the c
   expect(await call('c-cancel:db', 'fetch', { cursorId })).toMatchObject({ success: false, error: { code: 'POSTGRES_CURSOR_NOT_FOUND', details: { reason: 'failed' } } });
   expect(await busySessions()).toBe(0);
 });
+
+test('a cursor after a worker restart answers POSTGRES_CURSOR_NOT_FOUND, and its session is gone from the server', async () => {
+  const { cursorId } = await open('c-restart:db', { sql: 'SELECT id FROM items ORDER BY id', batchSize: 10 });
+  expect(await busySessions()).toBe(1);
+  const pid = plugins.workerPid()!;
+  process.kill(pid, 'SIGKILL');
+  // The host has seen the worker die (a request sent before that would answer POSTGRES_WORKER_CRASHED).
+  expect(await waitFor(() => plugins.workerPid() !== pid, 5_000)).toBe(true);
+  expect(await waitFor(async () => (await busySessions()) === 0, 5_000)).toBe(true);
+  const after = await call('c-restart:db', 'fetch', { cursorId });
+  expect(after).toMatchObject({ success: false, error: { code: 'POSTGRES_CURSOR_NOT_FOUND', message: expect.stringContaining('end with their worker') } });
+  expect(plugins.workerPid()).not.toBe(pid);
+  expect(await busySessions()).toBe(0);
+});

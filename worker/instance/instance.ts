@@ -21,7 +21,7 @@ import { StatementRunner } from '../statements/statement-runner';
 import { runTransactionOperation, type TransactionOperationResult } from '../transactions/transaction-operation';
 import { TransactionStore } from '../transactions/transaction-store';
 import { CursorStore } from '../cursors/cursor-store';
-import type { PluginContext } from './plugin-context';
+import type { InstanceContext } from './plugin-context';
 
 /**
  * One configuration of the plugin at work: its pool, its statement path
@@ -42,7 +42,7 @@ export class Instance {
   private readonly lanes: StatementLanes | undefined;
 
   /** Validates the configuration: throws `POSTGRES_INVALID_PARAMS` naming each bad key. */
-  constructor(context: PluginContext) {
+  constructor(context: InstanceContext) {
     const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
     const logger: Logger = context.logger ?? createLogger(config.logging.level);
     this.config = config;

@@ -52,7 +52,7 @@ test('MERGE runs on 15+ and is a syntax error (42601) before, on a lane or alone
 });
 
 test('pg_current_xact_id() (13+) and txid_current() (every major) inside one transaction', async () => {
-  const { transactionId } = await plugin.beginTransaction();
+  const transactionId = await plugin.beginTransaction();
   try {
     const legacy = await plugin.query({ sql: 'SELECT txid_current()::text AS id', transactionId });
     expect(legacy.rows[0]!.id).toMatch(/^\d+$/);

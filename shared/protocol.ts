@@ -22,6 +22,10 @@ export const Method = {
   transactionEnded: 'transaction/ended',
   /** Host → worker liveness probe, answered `null` straight from the event loop. */
   heartbeat: '$/heartbeat',
+  /** Host → worker: the worker's connection budget and idle-instance timeout; answered once it is within them. */
+  workerLimits: 'worker/limits',
+  /** Host → worker: the worker-wide view of connections, instances and waiting requests. */
+  workerStats: 'worker/stats',
 } as const;
 
 export const initializeParamsSchema = z

@@ -130,3 +130,21 @@ export function extendedQuery(text: string, values?: readonly unknown[], options
 export function runExtended<Row extends pg.QueryResultRow = pg.QueryResultRow>(client: pg.ClientBase, text: string, values?: readonly unknown[]): Promise<pg.QueryResult<Row>> {
   return client.query<Row>(extendedQuery(text, values));
 }
+
+/** The parts of pg-pool's Pool used to close one idle client (not in its typings). */
+interface PoolInternals {
+  /** Idle clients, pushed on release and popped on checkout: the first has idled longest. */
+  _idle: { client: pg.PoolClient }[];
+  _remove(client: pg.PoolClient, callback?: () => void): void;
+}
+
+/**
+ * Closes the pool's longest-idle client the way its own idle timeout does;
+ * resolves once the connection is gone. Undefined when no client is idle.
+ */
+export function closeLongestIdle(pool: pg.Pool): Promise<void> | undefined {
+  const internals = pool as unknown as PoolInternals;
+  const item = internals._idle[0];
+  if (!item) return undefined;
+  return new Promise<void>((resolve) => internals._remove(item.client, resolve));
+}

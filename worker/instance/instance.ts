@@ -9,6 +9,7 @@ import type { PluginError } from '../../shared/plugin-error';
 import type { ConnectionStats, QueryResult } from '../../shared/results';
 import type { TransactionParams } from '../../shared/transaction-params';
 import { parseOrThrow } from '../../shared/validation';
+import { ConnectionBudget } from '../connection/connection-budget';
 import { ConnectionSource } from '../connection/connection-source';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import { endpointOf, secretsOf } from '../connection/pool-options';
@@ -32,6 +33,7 @@ export class Instance {
   /** Canonical fingerprint of the configuration: equal settings, equal fingerprint. */
   readonly fingerprint: string;
   readonly transactions: TransactionStore;
+  readonly logger: Logger;
   private readonly errorContext: Omit<ErrorContext, 'phase'>;
   private readonly source: ConnectionSource;
   private readonly runner: StatementRunner;
@@ -43,12 +45,18 @@ export class Instance {
     const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
     const logger: Logger = context.logger ?? createLogger(config.logging.level);
     this.config = config;
+    this.logger = logger;
     this.fingerprint = configFingerprint(config);
     this.errorContext = { ...endpointOf(config), secrets: secretsOf(config) };
-    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange);
+    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange, context.connectionBudget ?? new ConnectionBudget());
     this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
     this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
     this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger, context.onTransactionEnded);
+  }
+
+  /** Whether nothing runs or waits for a connection on the instance and no transaction handle is open. */
+  get idle(): boolean {
+    return this.source.activeCount === 0 && this.source.waitingCount === 0 && this.transactions.size === 0;
   }
 
   /** Whether the server answered the last checkout and no statement lost its connection since. */
@@ -140,7 +148,7 @@ export class Instance {
     return {
       total: pool?.totalCount ?? 0,
       idle: pool?.idleCount ?? 0,
-      waiting: pool?.waitingCount ?? 0,
+      waiting: this.source.waitingCount,
       max: this.config.pool.max,
       min: this.config.pool.min,
       queryCount: stats.queryCount,

@@ -10,12 +10,16 @@ import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
 import type { Framing } from '../shared/transport/framing';
-import { parseOrThrow } from '../shared/validation';
+import { invalidParams, parseOrThrow } from '../shared/validation';
 import { wireParams } from '../shared/wire-params';
+import { maxServerConnectionsSchema, WORKER_LIMIT_DEFAULTS } from '../shared/worker-limits';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
+import { collectConnectionStats, type ConnectionStatsView } from './connection-stats';
 import { failed, ok, type PluginResult } from './envelope';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
+import { WorkerBudgets } from './worker-budgets';
+import { WorkerSlots } from './worker-slots';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
 
 export type { PluginDefinition } from './worker-supervisor';
@@ -27,8 +31,12 @@ export interface PluginManagerOptions {
   plugins?: Record<string, PluginDefinition>;
   /** `plugin` (default): one worker per plugin. `tenant`: one per tenant (the instanceId before `:`). */
   isolation?: 'plugin' | 'tenant';
-  /** Most workers at once with tenant isolation; the least recently used idle one is retired for a new one. */
+  /** Most worker processes at once, stopping ones included; a new tenant waits (within its deadline) for an idle one to retire. */
   maxWorkers?: number;
+  /** Most connections to one server (host, port) over every instance and worker (divided among them); default 100. */
+  maxServerConnections?: number;
+  /** An instance with no request and no open transaction this long ends its pool and frees its memory (ms; 0: never). Default 5 minutes. */
+  idleInstanceTimeoutMs?: number;
   /** An idle tenant worker (no request, no open transaction) is stopped after this long (ms). */
   workerIdleTimeoutMs?: number;
   /** V8 heap cap per worker (MB): a runaway result kills only that worker. */
@@ -66,6 +74,7 @@ const DEFAULTS = Object.freeze({
   isolation: 'plugin' as 'plugin' | 'tenant',
   maxWorkers: 16,
   workerIdleTimeoutMs: 300_000,
+  ...WORKER_LIMIT_DEFAULTS,
   framing: 'content-length' as Framing,
   startTimeoutMs: 10_000,
   stopTimeoutMs: 2_000,
@@ -78,6 +87,8 @@ const DEFAULTS = Object.freeze({
 const TIMING_BOUNDS = z.object({
   ...Object.fromEntries(['startTimeoutMs', 'stopTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'workerIdleTimeoutMs'].map((k) => [k, timeoutMsSchema.optional()])),
   deadlineGraceMs: marginMsSchema.optional(),
+  idleInstanceTimeoutMs: durationMsSchema.optional(),
+  maxServerConnections: maxServerConnectionsSchema.optional(),
   restart: z.object(Object.fromEntries(['windowMs', 'baseDelayMs', 'maxDelayMs', 'circuitOpenMs'].map((k) => [k, durationMsSchema.optional()]))).optional(),
 });
 
@@ -108,7 +119,8 @@ export interface InstanceStateEvent extends InstanceStateParams {
  */
 export class PluginManager extends EventEmitter {
   private readonly logger: pino.Logger;
-  private readonly supervisors = new Map<string, WorkerSupervisor>();
+  private readonly slots: WorkerSlots;
+  private readonly budgets: WorkerBudgets;
   private readonly options: typeof DEFAULTS & {
     maxMemoryMb?: number;
     hostName?: string;
@@ -126,6 +138,10 @@ export class PluginManager extends EventEmitter {
   constructor(options: PluginManagerOptions = {}) {
     super();
     parseOrThrow(TIMING_BOUNDS, options, 'options');
+    if (options.isolation === 'tenant' && (options.maxServerConnections ?? DEFAULTS.maxServerConnections) < (options.maxWorkers ?? DEFAULTS.maxWorkers)) {
+      // Every tenant worker needs at least one connection of the budget.
+      throw invalidParams([{ path: 'options.maxServerConnections', message: `must be at least options.maxWorkers (${options.maxWorkers ?? DEFAULTS.maxWorkers}) with isolation 'tenant'` }]);
+    }
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
@@ -139,6 +155,8 @@ export class PluginManager extends EventEmitter {
       [PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }],
       ...Object.entries(options.plugins ?? {}),
     ]);
+    this.budgets = new WorkerBudgets(this.options.maxServerConnections, this.options.idleInstanceTimeoutMs);
+    this.slots = new WorkerSlots(this.options.maxWorkers, (supervisor) => this.budgets.leave(supervisor));
     this.idleSweep = setInterval(() => this.retireIdle(), Math.min(this.options.workerIdleTimeoutMs, 30_000));
     this.idleSweep.unref();
   }
@@ -171,14 +189,28 @@ export class PluginManager extends EventEmitter {
       return (await splitBatchInsert(execute, params, options.onProgress)) as PluginResult<T>;
     }
     try {
-      const supervisor = this.supervisor(pluginName, instanceId);
       // An out-of-range timeout is the worker's to refuse; the deadline must not overflow setTimeout meanwhile.
       const timeoutMs = Math.min(this.timeoutFor(pluginName, instanceId, config, params), MAX_TIMEOUT_MS);
-      const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+      const started = Date.now();
+      const supervisor = await this.supervisor(pluginName, instanceId, timeoutMs + this.options.deadlineGraceMs, options.signal);
+      const deadlineMs = Math.max(1, timeoutMs + this.options.deadlineGraceMs - (Date.now() - started));
+      const bounds = { deadlineMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
       return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
     } catch (error) {
       return failed(asPluginError(error));
+    } finally {
+      // A worker may have become idle: a new tenant waiting for a slot looks again.
+      this.slots.changed();
     }
+  }
+
+  /**
+   * The plugin's connections over all of its workers: per server the
+   * connections open, idle and busy, the budget (the sum of the workers'
+   * shares) and the requests waiting; instances open and closed for idling.
+   */
+  connectionStats(pluginName: string = PLUGIN_NAME): Promise<ConnectionStatsView> {
+    return collectConnectionStats(this.options.maxServerConnections, this.slots.supervisors, pluginName);
   }
 
   /** Stops every worker: `shutdown` (transactions rolled back, pools ended), `exit`, SIGKILL after the bound. */
@@ -187,21 +219,19 @@ export class PluginManager extends EventEmitter {
     this.stopping ??= (async () => {
       this.closed = true;
       clearInterval(this.idleSweep);
-      const supervisors = [...this.supervisors.values()];
-      this.supervisors.clear();
-      await Promise.all(supervisors.map((s) => s.stop()));
+      await this.slots.stopAll();
     })();
     return this.stopping;
   }
 
   /** The pid of the worker serving `instanceId` of a plugin, if one runs (for supervision and tests). */
   workerPid(pluginName: string = PLUGIN_NAME, instanceId = ''): number | undefined {
-    return this.supervisors.get(this.keyFor(pluginName, instanceId))?.pid;
+    return this.slots.supervisors.get(this.keyFor(pluginName, instanceId))?.pid;
   }
 
-  /** Number of worker processes running or starting. */
+  /** Number of worker processes running, starting or stopping. */
   get workerCount(): number {
-    return this.supervisors.size;
+    return this.slots.processes;
   }
 
   private keyFor(pluginName: string, instanceId: string): string {
@@ -210,18 +240,18 @@ export class PluginManager extends EventEmitter {
     return `${pluginName}\u0000${colon === -1 ? instanceId : instanceId.slice(0, colon)}`;
   }
 
-  private supervisor(pluginName: string, instanceId: string): WorkerSupervisor {
+  /** The worker for `instanceId`; a new one waits (up to `waitMs`) for a free slot. */
+  private supervisor(pluginName: string, instanceId: string, waitMs: number, signal: AbortSignal | undefined): Promise<WorkerSupervisor> {
     const key = this.keyFor(pluginName, instanceId);
-    const existing = this.supervisors.get(key);
-    if (existing) return existing;
+    const existing = this.slots.supervisors.get(key);
+    if (existing) return Promise.resolve(existing);
     if (this.closed) throw Errors.workerUnavailable('the plugin manager was shut down');
     const definition = this.definitions.get(pluginName);
-    if (!definition) {
-      throw Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
-    }
-    if (this.supervisors.size >= this.options.maxWorkers && !this.retireLeastRecentlyUsed()) {
-      throw Errors.workerUnavailable(`maxWorkers (${this.options.maxWorkers}) reached and every worker is busy`);
-    }
+    if (!definition) throw Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
+    return this.slots.acquire(key, () => this.createSupervisor(key, pluginName, definition), waitMs, () => this.closed, signal);
+  }
+
+  private createSupervisor(key: string, pluginName: string, definition: PluginDefinition): WorkerSupervisor {
     const tenant = key.includes('\u0000') ? key.slice(key.indexOf('\u0000') + 1) : undefined;
     const supervisor = new WorkerSupervisor({
       name: pluginName,
@@ -238,9 +268,12 @@ export class PluginManager extends EventEmitter {
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
-      onWorkerEvent: (event: WorkerEvent) => this.emit('worker', { pluginName, ...(tenant !== undefined ? { tenant } : {}), ...event }),
+      onWorkerEvent: (event: WorkerEvent) => {
+        if (event.type === 'start') this.budgets.started(supervisor);
+        this.emit('worker', { pluginName, ...(tenant !== undefined ? { tenant } : {}), ...event });
+      },
     });
-    this.supervisors.set(key, supervisor);
+    if (pluginName === PLUGIN_NAME) this.budgets.join(supervisor);
     return supervisor;
   }
 
@@ -257,26 +290,7 @@ export class PluginManager extends EventEmitter {
   }
 
   private retireIdle(): void {
-    if (this.options.isolation !== 'tenant') return;
-    const now = Date.now();
-    for (const [key, s] of this.supervisors) {
-      if (s.inFlight === 0 && s.openTransactions === 0 && now - s.lastUsed > this.options.workerIdleTimeoutMs) {
-        this.supervisors.delete(key);
-        void s.stop();
-      }
-    }
-  }
-
-  private retireLeastRecentlyUsed(): boolean {
-    let oldest: [string, WorkerSupervisor] | undefined;
-    for (const entry of this.supervisors) {
-      const s = entry[1];
-      if (s.inFlight === 0 && s.openTransactions === 0 && (!oldest || s.lastUsed < oldest[1].lastUsed)) oldest = entry;
-    }
-    if (!oldest) return false;
-    this.supervisors.delete(oldest[0]);
-    void oldest[1].stop();
-    return true;
+    if (this.options.isolation === 'tenant') this.slots.retireIdle(this.options.workerIdleTimeoutMs);
   }
 }
 

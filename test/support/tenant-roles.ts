@@ -35,7 +35,11 @@ export async function createTenantLogins(server: OwnServer, count: number, prefi
  * Samples how many sessions of the server match `where` (a condition on
  * pg_stat_activity) every `everyMs` from its own connection, keeping the peak.
  */
-export async function sampleSessions(server: OwnServer, where: string, everyMs = 10): Promise<{ peak(): number; now(): Promise<number>; stop(): Promise<number> }> {
+export async function sampleSessions(
+  server: Pick<OwnServer, 'host' | 'port' | 'user' | 'password'>,
+  where: string,
+  everyMs = 10,
+): Promise<{ peak(): number; now(): Promise<number>; stop(): Promise<number> }> {
   const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres', application_name: 'session-sampler' });
   await client.connect();
   const count = async (): Promise<number> => (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${where}`)).rows[0]!.n;

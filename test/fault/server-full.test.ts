@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { PluginManager } from '../../host';
 import { quietManager } from '../support/managers';
 import { startOwnServer, type OwnServer } from '../support/own-server';
-import { createTenantLogins, type TenantLogin } from '../support/tenant-roles';
+import { createTenantLogins, type TenantLogin } from '../../scripts/support/tenant-logins';
 
 const MAX_CONNECTIONS = 12;
 const TIMEOUT_MS = 3000;

@@ -8,7 +8,8 @@
 import type { PluginManager } from '../../host';
 import { quietManager, waitFor } from '../support/managers';
 import { startOwnServer, type OwnServer } from '../support/own-server';
-import { createTenantLogins, sampleSessions, type TenantLogin } from '../support/tenant-roles';
+import { sampleSessions } from '../../scripts/support/session-sampler';
+import { createTenantLogins, type TenantLogin } from '../../scripts/support/tenant-logins';
 
 const TENANTS = 1000;
 const IN_FLIGHT = 50;

@@ -7,7 +7,7 @@
 import type { PluginManager } from '../../host';
 import { quietManager } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
-import { sampleSessions } from '../support/tenant-roles';
+import { sampleSessions } from '../../scripts/support/session-sampler';
 import type { TestDatabase } from '../support/test-database';
 
 const BUDGET = 12;

@@ -154,6 +154,7 @@ export class ConnectionSource implements BudgetMember {
 
   /** Back to the pool (or closed, with an error); an instance waiting for a connection may now get it. */
   private giveBack(client: pg.PoolClient, error?: Error): void {
+    this.lastUsed = Date.now();
     client.release(error);
     this.serverBudget.pulse();
   }

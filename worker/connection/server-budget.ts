@@ -18,7 +18,7 @@ export interface BudgetMember {
   readonly canOpen: boolean;
   readonly idleCount: number;
   readonly busyCount: number;
-  /** When the member last asked for a connection (ms since the epoch): least recently used idle connections go first. */
+  /** When the member last checked a connection out or gave one back (ms since the epoch): least recently used go first. */
   readonly lastUsed: number;
   /** Closes the member's longest-idle connection; resolves once it is gone, undefined when there is none. */
   closeIdle(): Promise<void> | undefined;
@@ -26,8 +26,20 @@ export interface BudgetMember {
   checkoutNow(): Promise<pg.PoolClient>;
 }
 
+/** An idle connection unused this long may be closed for any member that needs room; a more recent one only for a member below its share. */
+const COLD_IDLE_MS = 1000;
+
+/**
+ * How long a member with no connection waits for one that costs nobody their
+ * last connection before it takes the least recently used one anyway (not
+ * at all when more members are at work than the limit: someone must).
+ */
+const STARVING_PATIENCE_MS = 100;
+
 interface Waiter {
   member: BudgetMember;
+  /** When the checkout started waiting (ms since the epoch). */
+  since: number;
   resolve: (client: Promise<pg.PoolClient>) => void;
   reject: (error: PluginError) => void;
   timer: NodeJS.Timeout | undefined;
@@ -48,6 +60,8 @@ export class ServerBudget {
   private readonly queues = new Map<BudgetMember, Waiter[]>();
   /** Idle connections closed to make room that are not gone yet. */
   private evicting = 0;
+  /** A pulse due when a starving member's patience runs out. */
+  private patienceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly server: string,
@@ -102,9 +116,10 @@ export class ServerBudget {
    */
   checkout(member: BudgetMember, waitMs: number, timedOut: (poolFull: boolean) => PluginError): Promise<pg.PoolClient> {
     this.members.add(member);
-    if (member.takeableIdle > 0 || (this.queues.size === 0 && member.canOpen && this.open < this.limitValue)) return this.checkoutNow(member);
+    // At once: its own idle connection, or room nobody waits for (room being made is promised to a waiting member).
+    if (member.takeableIdle > 0 || (this.queues.size === 0 && this.evicting === 0 && member.canOpen && this.open < this.limitValue)) return this.checkoutNow(member);
     return new Promise<pg.PoolClient>((resolve, reject) => {
-      const waiter: Waiter = { member, resolve, reject, timer: undefined };
+      const waiter: Waiter = { member, since: Date.now(), resolve, reject, timer: undefined };
       if (Number.isFinite(waitMs)) {
         waiter.timer = setTimeout(() => {
           this.remove(waiter);
@@ -138,35 +153,100 @@ export class ServerBudget {
   /**
    * Serves waiting checkouts in turn order, one per member per pass. A member
    * is served from its own idle connections or, below the limit, with a new
-   * one. When members ahead in turn need room, idle connections are closed
-   * for them: those of instances with nothing waiting first (least recently
-   * used), then those of members whose turn comes later. Over the limit
-   * (lowered by the host), idle connections are closed until it holds.
+   * one. When the budget is full, room is made by closing an idle connection
+   * (see {@link makeRoomFor}); a member with no connection at all may even
+   * take the idle connection of a member whose turn comes later. Over the
+   * limit (lowered by the host), idle connections are closed until it holds.
    */
   pulse(): void {
     let open = this.open;
-    for (let progress = true; progress && this.queues.size > 0; ) {
-      progress = false;
-      let blockedAhead = 0;
+    const active = this.queues.size > 0 ? this.activeMembers() : 0;
+    const share = Math.max(1, Math.floor(this.limitValue / Math.max(1, active)));
+    // More members at work than connections: someone must give up a last connection anyway, waiting only adds latency.
+    const patience = active > this.limitValue ? 0 : STARVING_PATIENCE_MS;
+    while (this.queues.size > 0) {
+      let progress = false;
+      let rooms = this.limitValue - open;
+      // Room goes to members with no connection at all first (it was made for them).
+      let starvingLeft = 0;
+      for (const member of this.queues.keys()) if (member.alive === 0 && member.canOpen && member.takeableIdle === 0) starvingLeft++;
+      let starvingAhead = 0;
+      const blocked: [BudgetMember, Waiter[]][] = [];
       for (const [member, queue] of [...this.queues]) {
-        const roomy = open < this.limitValue;
-        if (member.takeableIdle > 0 && blockedAhead <= this.evicting) {
-          this.serve(member, queue);
-          progress = true;
-        } else if (member.takeableIdle > 0) {
-          // Members ahead wait for room: this member's idle connection makes it.
-          this.evict(member);
-        } else if (member.canOpen && roomy) {
+        const starving = member.alive === 0;
+        if (member.takeableIdle > 0) {
+          if (starvingAhead > this.evicting) this.evict(member);
+          else {
+            this.serve(member, queue);
+            progress = true;
+          }
+        } else if (member.canOpen && rooms > 0 && (starving || rooms > starvingLeft)) {
           this.serve(member, queue);
           open++;
+          rooms--;
+          if (starving) starvingLeft--;
           progress = true;
         } else if (member.canOpen) {
-          blockedAhead++;
+          blocked.push([member, queue]);
+          if (starving) starvingAhead++;
         }
       }
-      if (!progress) this.makeRoom(blockedAhead - this.evicting);
+      if (progress) continue;
+      // Evictions already on their way serve the first blocked members; the others look for room.
+      for (const [member, queue] of blocked.slice(this.evicting)) this.makeRoomFor(member, share, queue[0]!.since + patience);
+      break;
     }
-    if (open > this.limitValue) this.makeRoom(open - this.evicting - this.limitValue);
+    for (let over = open - this.evicting - this.limitValue; over > 0; over--) {
+      const victim = this.leastRecentlyUsedIdle(() => true);
+      if (!victim || !this.evict(victim)) break;
+    }
+  }
+
+  /**
+   * Closes one idle connection (of a member with nothing waiting) to make
+   * room for `member`. Connections go where the work is without being passed
+   * back and forth between busy members: each move costs a new session. A
+   * member with no connection at all takes one whose owner has others
+   * besides, else one idle for COLD_IDLE_MS, else (after
+   * STARVING_PATIENCE_MS) the least recently used of all; a member that has a connection takes only one of an owner
+   * holding more than twice the fair share, or a cold one, and otherwise
+   * waits for its own.
+   */
+  private makeRoomFor(member: BudgetMember, share: number, patientUntil: number): void {
+    const now = Date.now();
+    const starving = member.alive === 0;
+    let victim = this.leastRecentlyUsedIdle((m) => m.alive > (starving ? 1 : 2 * share)) ?? this.leastRecentlyUsedIdle((m) => m.lastUsed <= now - COLD_IDLE_MS);
+    if (!victim && starving) {
+      // Taking someone's last connection makes them wait next: first give others a moment to free one.
+      if (now >= patientUntil) victim = this.leastRecentlyUsedIdle(() => true);
+      else this.pulseAt(patientUntil);
+    }
+    if (victim) this.evict(victim);
+  }
+
+  private pulseAt(at: number): void {
+    if (this.patienceTimer) return;
+    this.patienceTimer = setTimeout(() => {
+      this.patienceTimer = undefined;
+      this.pulse();
+    }, Math.max(1, at - Date.now()));
+    this.patienceTimer.unref();
+  }
+
+  /** The least recently used member with an idle connection and nothing waiting that passes `test`. */
+  private leastRecentlyUsedIdle(test: (member: BudgetMember) => boolean): BudgetMember | undefined {
+    let oldest: BudgetMember | undefined;
+    for (const m of this.members) {
+      if (m.takeableIdle > 0 && !this.queues.has(m) && (!oldest || m.lastUsed < oldest.lastUsed) && test(m)) oldest = m;
+    }
+    return oldest;
+  }
+
+  /** Members at work: a connection checked out, or a checkout waiting. The fair share is the limit over them. */
+  private activeMembers(): number {
+    let active = 0;
+    for (const member of this.members) if (member.busyCount > 0 || this.queues.has(member)) active++;
+    return active;
   }
 
   stats(): ServerConnectionStats {
@@ -196,17 +276,6 @@ export class ServerBudget {
       () => this.pulse(),
     );
     return checkout;
-  }
-
-  /** Closes up to `count` idle connections of members with nothing waiting, least recently used first. */
-  private makeRoom(count: number): void {
-    for (let i = 0; i < count; i++) {
-      let oldest: BudgetMember | undefined;
-      for (const member of this.members) {
-        if (member.takeableIdle > 0 && !this.queues.has(member) && (!oldest || member.lastUsed < oldest.lastUsed)) oldest = member;
-      }
-      if (!oldest || !this.evict(oldest)) return;
-    }
   }
 
   private evict(member: BudgetMember): boolean {

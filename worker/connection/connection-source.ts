@@ -11,7 +11,8 @@ import { poolOptionsFor, serverKeyOf } from './pool-options';
 import { needsReset, resetSession } from './session-reset';
 import { cancelRunningStatement } from './cancel-request';
 import type { ConnectionBudget } from './connection-budget';
-import type { BudgetMember, ServerBudget } from './server-budget';
+import type { BudgetMember } from './budget-member';
+import type { ServerBudget } from './server-budget';
 
 /** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
 export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;

@@ -1,40 +1,10 @@
 import type pg from 'pg';
 import type { PluginError } from '../../shared/plugin-error';
 import type { ServerConnectionStats } from '../../shared/worker-limits';
+import type { BudgetMember } from './budget-member';
+import { RoomPolicy } from './room-policy';
 
-/**
- * One instance's side of a server budget: what its connection source can
- * tell and do about its own connections. Every checkout of the instance
- * (a statement, a lane, a transaction handle, a COPY, a cursor) goes through
- * {@link ServerBudget.checkout}; a checked-out client counts as busy and is
- * never closed to make room, an idle one may be.
- */
-export interface BudgetMember {
-  /** Connections of the member that exist on the server or may: opening, idle, checked out, closing. */
-  readonly alive: number;
-  /** Idle connections a checkout takes now, without opening one. */
-  readonly takeableIdle: number;
-  /** Whether a checkout now opens a new connection, within the member's own pool.max. */
-  readonly canOpen: boolean;
-  readonly idleCount: number;
-  readonly busyCount: number;
-  /** When the member last checked a connection out or gave one back (ms since the epoch): least recently used go first. */
-  readonly lastUsed: number;
-  /** Closes the member's longest-idle connection; resolves once it is gone, undefined when there is none. */
-  closeIdle(): Promise<void> | undefined;
-  /** Checks a connection out now: an idle one, or a new one. Called only when takeableIdle > 0 or canOpen. */
-  checkoutNow(): Promise<pg.PoolClient>;
-}
-
-/** An idle connection unused this long may be closed for any member that needs room; a more recent one only for a member below its share. */
-const COLD_IDLE_MS = 1000;
-
-/**
- * How long a member with no connection waits for one that costs nobody their
- * last connection before it takes the least recently used one anyway (not
- * at all when more members are at work than the limit: someone must).
- */
-const STARVING_PATIENCE_MS = 100;
+export type { BudgetMember } from './budget-member';
 
 interface Waiter {
   member: BudgetMember;
@@ -154,16 +124,13 @@ export class ServerBudget {
    * Serves waiting checkouts in turn order, one per member per pass. A member
    * is served from its own idle connections or, below the limit, with a new
    * one. When the budget is full, room is made by closing an idle connection
-   * (see {@link makeRoomFor}); a member with no connection at all may even
+   * (see {@link RoomPolicy}); a member with no connection at all may even
    * take the idle connection of a member whose turn comes later. Over the
    * limit (lowered by the host), idle connections are closed until it holds.
    */
   pulse(): void {
     let open = this.open;
-    const active = this.queues.size > 0 ? this.activeMembers() : 0;
-    const share = Math.max(1, Math.floor(this.limitValue / Math.max(1, active)));
-    // More members at work than connections: someone must give up a last connection anyway, waiting only adds latency.
-    const patience = active > this.limitValue ? 0 : STARVING_PATIENCE_MS;
+    const policy = new RoomPolicy(this.members, this.queues, this.limitValue);
     while (this.queues.size > 0) {
       let progress = false;
       let rooms = this.limitValue - open;
@@ -193,35 +160,17 @@ export class ServerBudget {
       }
       if (progress) continue;
       // Evictions already on their way serve the first blocked members; the others look for room.
-      for (const [member, queue] of blocked.slice(this.evicting)) this.makeRoomFor(member, share, queue[0]!.since + patience);
+      for (const [member, queue] of blocked.slice(this.evicting)) {
+        const room = policy.victimFor(member, queue[0]!.since);
+        if ('victim' in room) this.evict(room.victim);
+        else if (room.retryAt !== undefined) this.pulseAt(room.retryAt);
+      }
       break;
     }
     for (let over = open - this.evicting - this.limitValue; over > 0; over--) {
-      const victim = this.leastRecentlyUsedIdle(() => true);
+      const victim = policy.leastRecentlyUsedIdle(() => true);
       if (!victim || !this.evict(victim)) break;
     }
-  }
-
-  /**
-   * Closes one idle connection (of a member with nothing waiting) to make
-   * room for `member`. Connections go where the work is without being passed
-   * back and forth between busy members: each move costs a new session. A
-   * member with no connection at all takes one whose owner has others
-   * besides, else one idle for COLD_IDLE_MS, else (after
-   * STARVING_PATIENCE_MS) the least recently used of all; a member that has a connection takes only one of an owner
-   * holding more than twice the fair share, or a cold one, and otherwise
-   * waits for its own.
-   */
-  private makeRoomFor(member: BudgetMember, share: number, patientUntil: number): void {
-    const now = Date.now();
-    const starving = member.alive === 0;
-    let victim = this.leastRecentlyUsedIdle((m) => m.alive > (starving ? 1 : 2 * share)) ?? this.leastRecentlyUsedIdle((m) => m.lastUsed <= now - COLD_IDLE_MS);
-    if (!victim && starving) {
-      // Taking someone's last connection makes them wait next: first give others a moment to free one.
-      if (now >= patientUntil) victim = this.leastRecentlyUsedIdle(() => true);
-      else this.pulseAt(patientUntil);
-    }
-    if (victim) this.evict(victim);
   }
 
   private pulseAt(at: number): void {
@@ -231,22 +180,6 @@ export class ServerBudget {
       this.pulse();
     }, Math.max(1, at - Date.now()));
     this.patienceTimer.unref();
-  }
-
-  /** The least recently used member with an idle connection and nothing waiting that passes `test`. */
-  private leastRecentlyUsedIdle(test: (member: BudgetMember) => boolean): BudgetMember | undefined {
-    let oldest: BudgetMember | undefined;
-    for (const m of this.members) {
-      if (m.takeableIdle > 0 && !this.queues.has(m) && (!oldest || m.lastUsed < oldest.lastUsed) && test(m)) oldest = m;
-    }
-    return oldest;
-  }
-
-  /** Members at work: a connection checked out, or a checkout waiting. The fair share is the limit over them. */
-  private activeMembers(): number {
-    let active = 0;
-    for (const member of this.members) if (member.busyCount > 0 || this.queues.has(member)) active++;
-    return active;
   }
 
   stats(): ServerConnectionStats {

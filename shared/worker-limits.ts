@@ -43,7 +43,7 @@ export interface ServerConnectionStats {
   busy: number;
   /** Requests waiting for a connection to this server. */
   waiting: number;
-  /** Instances with a pool on this server. */
+  /** Instances holding connections to this server, waiting for one, or using one within the last second. */
   instances: number;
 }
 

@@ -59,15 +59,18 @@ export const tenantsSuite: Suite = async ({ server, settings }) => {
     await call(TENANTS);
     const firstAnswers = await eachTenantOnce(plugins);
 
+    // The ratio the issue asks for: spread over all tenants against one instance, taking turns in rounds.
     const measures: [string, CellMeasure][] = [
       [`spread over ${TENANTS} tenants`, new CellMeasure(() => call(Math.floor(Math.random() * TENANTS)), IN_FLIGHT)],
-      ['spread over 100 tenants', new CellMeasure(() => call(Math.floor(Math.random() * 100)), IN_FLIGHT)],
       ['one instance (baseline)', new CellMeasure(() => call(TENANTS), IN_FLIGHT)],
     ];
     for (let round = 0; round < settings.rounds; round++) {
       for (const [, measure] of measures) await measure.round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
     }
-    const results: [string, LoadResult][] = measures.map(([label, m]) => [label, m.result()]);
+    // 100 tenants fit the budget: measured in one go after a warm-up long enough for their connections to settle.
+    const fitting = new CellMeasure(() => call(Math.floor(Math.random() * 100)), IN_FLIGHT);
+    await fitting.round(Math.max(2000, settings.warmupSeconds * 1000), settings.seconds * 1000);
+    const results: [string, LoadResult][] = [measures[0]!, ['spread over 100 tenants (fit the budget)', fitting] as [string, CellMeasure], measures[1]!].map(([label, m]) => [label, m.result()]);
     failures += results.reduce((n, [, r]) => n + r.failures, 0);
 
     await callOn(memoryPlugins)(TENANTS); // the worker started and one instance open: the memory baseline
@@ -83,11 +86,11 @@ export const tenantsSuite: Suite = async ({ server, settings }) => {
     const peak = await sessions.stop();
 
     const baselineRate = results[results.length - 1]![1].throughput;
-    console.log(`  ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured per cell in ${settings.rounds} interleaved rounds\n`);
+    console.log(`  ${settings.warmupSeconds} s warm-up + ${settings.seconds} s measured per cell (spread and one instance in ${settings.rounds} interleaved rounds)\n`);
     console.log(`  first answer for all ${TENANTS} tenants (cold: ${TENANTS} new logins, at most 100 connections): ${(firstAnswers / 1000).toFixed(2)} s`);
-    console.log(`\n  ${'load, 50 in flight'.padEnd(34)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'× one instance'.padStart(16)}`);
+    console.log(`\n  ${'load, 50 in flight'.padEnd(42)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'× one instance'.padStart(16)}`);
     for (const [label, r] of results) {
-      console.log(`  ${label.padEnd(34)}${Math.round(r.throughput).toString().padStart(9)}${r.p50Ms.toFixed(2).padStart(9)}${r.p99Ms.toFixed(2).padStart(9)}${(r.throughput / baselineRate).toFixed(2).padStart(16)}`);
+      console.log(`  ${label.padEnd(42)}${Math.round(r.throughput).toString().padStart(9)}${r.p50Ms.toFixed(2).padStart(9)}${r.p99Ms.toFixed(2).padStart(9)}${(r.throughput / baselineRate).toFixed(2).padStart(16)}`);
     }
     console.log(`\n  peak server connections of the tenants (pg_stat_activity): ${peak} (budget ${open.maxServerConnections})`);
     console.log(`\n  ${'worker memory'.padEnd(44)}${'RSS'.padStart(12)}${'V8 heap used'.padStart(14)}`);

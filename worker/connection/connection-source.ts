@@ -240,6 +240,7 @@ export class ConnectionSource implements BudgetMember {
       constructor(config?: string | pg.ClientConfig) {
         super(config);
         source.aliveCount++;
+        source.serverBudget.connectionOpened();
         this.once('end', () => {
           source.aliveCount--;
           if (source.aliveCount === 0 && !source.pool) source.serverBudget.leave(source);

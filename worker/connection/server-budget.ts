@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { PluginError } from '../../shared/plugin-error';
 import type { ServerConnectionStats } from '../../shared/worker-limits';
 import type { BudgetMember } from './budget-member';
-import { RoomPolicy } from './room-policy';
+import { COLD_IDLE_MS, RoomPolicy } from './room-policy';
 
 export type { BudgetMember } from './budget-member';
 
@@ -28,6 +28,7 @@ export class ServerBudget {
   private readonly members = new Set<BudgetMember>();
   /** Waiting checkouts per member; the map's order is the order of turns. */
   private readonly queues = new Map<BudgetMember, Waiter[]>();
+  private openCount = 0;
   /** Idle connections closed to make room that are not gone yet. */
   private evicting = 0;
   /** A pulse due when a starving member's patience runs out. */
@@ -61,11 +62,14 @@ export class ServerBudget {
     return this.members.size;
   }
 
-  /** Connections that exist now, summed over the members. */
+  /** Connections that exist now, over every member (kept by {@link connectionOpened} and {@link connectionClosed}). */
   get open(): number {
-    let n = 0;
-    for (const member of this.members) n += member.alive;
-    return n;
+    return this.openCount;
+  }
+
+  /** A member created a connection (before it connects). */
+  connectionOpened(): void {
+    this.openCount++;
   }
 
   /** Checkouts of `member` waiting for their turn. */
@@ -116,6 +120,7 @@ export class ServerBudget {
 
   /** A member's connections changed (a release, a close): serve whoever can be served now. */
   connectionClosed(): void {
+    this.openCount--;
     this.pulse();
     this.onClosed();
   }
@@ -129,8 +134,11 @@ export class ServerBudget {
    * limit (lowered by the host), idle connections are closed until it holds.
    */
   pulse(): void {
-    let open = this.open;
-    const policy = new RoomPolicy(this.members, this.queues, this.limitValue);
+    let open = this.openCount;
+    if (this.queues.size === 0 && open - this.evicting <= this.limitValue) return;
+    // The policy looks at every member: made only when room must be found.
+    let policy: RoomPolicy | undefined;
+    const policyNow = (): RoomPolicy => (policy ??= new RoomPolicy(this.pruned(), this.queues, this.limitValue));
     while (this.queues.size > 0) {
       let progress = false;
       let rooms = this.limitValue - open;
@@ -161,16 +169,28 @@ export class ServerBudget {
       if (progress) continue;
       // Evictions already on their way serve the first blocked members; the others look for room.
       for (const [member, queue] of blocked.slice(this.evicting)) {
-        const room = policy.victimFor(member, queue[0]!.since);
+        const room = policyNow().victimFor(member, queue[0]!.since);
         if ('victim' in room) this.evict(room.victim);
         else if (room.retryAt !== undefined) this.pulseAt(room.retryAt);
       }
       break;
     }
     for (let over = open - this.evicting - this.limitValue; over > 0; over--) {
-      const victim = policy.leastRecentlyUsedIdle(() => true);
+      const victim = policyNow().leastRecentlyUsedIdle(() => true);
       if (!victim || !this.evict(victim)) break;
     }
+  }
+
+  /**
+   * The members, less those with no connection, nothing waiting and no use
+   * for COLD_IDLE_MS (they join again with their next checkout): the policy
+   * looks at every member, and a thousand idle instances must not slow
+   * every pulse down.
+   */
+  private pruned(): ReadonlySet<BudgetMember> {
+    const before = Date.now() - COLD_IDLE_MS;
+    for (const member of this.members) if (member.alive === 0 && member.lastUsed < before && !this.queues.has(member)) this.members.delete(member);
+    return this.members;
   }
 
   private pulseAt(at: number): void {

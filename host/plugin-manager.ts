@@ -2,20 +2,21 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { z } from 'zod';
 import { CONFIG_DEFAULTS } from '../shared/config-defaults';
 import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
-import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
-import type { Framing } from '../shared/transport/framing';
-import { invalidParams, parseOrThrow } from '../shared/validation';
+import { MAX_TIMEOUT_MS } from '../shared/timeout-limits';
 import { wireParams } from '../shared/wire-params';
-import { maxServerConnectionsSchema, WORKER_LIMIT_DEFAULTS } from '../shared/worker-limits';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
+import { checkManagerOptions, MANAGER_DEFAULTS, type ExecuteOptions, type PluginManagerOptions } from './manager-options';
+import { compactRows } from './compact-rows';
 import { collectConnectionStats, type ConnectionStatsView } from './connection-stats';
+import { streamRows, type StreamCall, type StreamOptions, type StreamQuery } from './result-stream';
 import { failed, ok, type PluginResult } from './envelope';
+import { PluginCatalog, type PluginLoadReport } from './plugin-catalog';
+import { checkModulePlugins, presentError } from './plugin-startup';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
 import { WorkerBudgets } from './worker-budgets';
@@ -24,73 +25,7 @@ import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './wor
 
 export type { PluginDefinition } from './worker-supervisor';
 
-export interface PluginManagerOptions {
-  /** Host logger; worker logs are re-emitted through it. Default: pino on stderr at `info`. */
-  logger?: pino.Logger;
-  /** Extra or replacement plugins by name; `postgres-plugin` is always known. */
-  plugins?: Record<string, PluginDefinition>;
-  /** `plugin` (default): one worker per plugin. `tenant`: one per tenant (the instanceId before `:`). */
-  isolation?: 'plugin' | 'tenant';
-  /** Most worker processes at once, stopping ones included; a new tenant waits (within its deadline) for an idle one to retire. */
-  maxWorkers?: number;
-  /** Most connections to one server (host, port) over every instance and worker (divided among them); default 100. */
-  maxServerConnections?: number;
-  /** An instance with no request and no open transaction this long ends its pool and frees its memory (ms; 0: never). Default 5 minutes. */
-  idleInstanceTimeoutMs?: number;
-  /** An idle tenant worker (no request, no open transaction) is stopped after this long (ms). */
-  workerIdleTimeoutMs?: number;
-  /** V8 heap cap per worker (MB): a runaway result kills only that worker. */
-  maxMemoryMb?: number;
-  framing?: Framing;
-  /** Bound on spawn → initialize answered (ms). */
-  startTimeoutMs?: number;
-  /** Bound on a graceful worker stop before SIGKILL (ms). */
-  stopTimeoutMs?: number;
-  /** Added to a request's timeout before the host gives up on it (ms). */
-  deadlineGraceMs?: number;
-  heartbeatIntervalMs?: number;
-  heartbeatTimeoutMs?: number;
-  restart?: Partial<RestartPolicyOptions>;
-  hostName?: string;
-  /**
-   * Start workers sandboxed: Node's permission model (read only its own
-   * package, no file writes, no child processes, worker threads allowed) and a
-   * minimal allow-listed environment, so no secret of the host leaks in.
-   */
-  sandbox?: boolean | SandboxOptions;
-  /** Largest JSON-RPC message a worker accepts, checked before parsing (bytes; default 64 MiB). */
-  maxMessageBytes?: number;
-}
-
-/** Per-call options of `executePlugin`. */
-export interface ExecuteOptions {
-  /** Abort → the statement is cancelled on the server and the call answers POSTGRES_QUERY_CANCELLED. */
-  signal?: AbortSignal;
-  /** Progress of long operations (e.g. batchInsert): called with rows done and the total. */
-  onProgress?: (done: number, total: number) => void;
-}
-
-const DEFAULTS = Object.freeze({
-  isolation: 'plugin' as 'plugin' | 'tenant',
-  maxWorkers: 16,
-  workerIdleTimeoutMs: 300_000,
-  ...WORKER_LIMIT_DEFAULTS,
-  framing: 'content-length' as Framing,
-  startTimeoutMs: 10_000,
-  stopTimeoutMs: 2_000,
-  deadlineGraceMs: 1_000,
-  heartbeatIntervalMs: 5_000,
-  heartbeatTimeoutMs: 3_000,
-});
-
-/** Every timing option is a timer's delay, and the deadline grace is added to timeouts: bounded so none overflows setTimeout. */
-const TIMING_BOUNDS = z.object({
-  ...Object.fromEntries(['startTimeoutMs', 'stopTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'workerIdleTimeoutMs'].map((k) => [k, timeoutMsSchema.optional()])),
-  deadlineGraceMs: marginMsSchema.optional(),
-  idleInstanceTimeoutMs: durationMsSchema.optional(),
-  maxServerConnections: maxServerConnectionsSchema.optional(),
-  restart: z.object(Object.fromEntries(['windowMs', 'baseDelayMs', 'maxDelayMs', 'circuitOpenMs'].map((k) => [k, durationMsSchema.optional()]))).optional(),
-});
+export type { ExecuteOptions, PluginManagerOptions } from './manager-options';
 
 /**
  * The bundled worker: `dist/worker/main.js` beside this file's `dist/host/`
@@ -121,7 +56,7 @@ export class PluginManager extends EventEmitter {
   private readonly logger: pino.Logger;
   private readonly slots: WorkerSlots;
   private readonly budgets: WorkerBudgets;
-  private readonly options: typeof DEFAULTS & {
+  private readonly options: typeof MANAGER_DEFAULTS & {
     maxMemoryMb?: number;
     hostName?: string;
     restart: RestartPolicyOptions;
@@ -134,30 +69,27 @@ export class PluginManager extends EventEmitter {
   private readonly idleSweep: NodeJS.Timeout;
   private closed = false;
   private stopping: Promise<void> | undefined;
+  private readonly catalog: PluginCatalog;
+  private loading: Promise<PluginLoadReport> | undefined;
 
   constructor(options: PluginManagerOptions = {}) {
     super();
-    parseOrThrow(TIMING_BOUNDS, options, 'options');
-    if (options.isolation === 'tenant' && (options.maxServerConnections ?? DEFAULTS.maxServerConnections) < (options.maxWorkers ?? DEFAULTS.maxWorkers)) {
-      // Every tenant worker needs at least one connection of the budget.
-      throw invalidParams([{ path: 'options.maxServerConnections', message: `must be at least options.maxWorkers (${options.maxWorkers ?? DEFAULTS.maxWorkers}) with isolation 'tenant'` }]);
-    }
+    checkManagerOptions(options);
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
-    const { logger: _l, plugins: _p, restart, ...rest } = options;
+    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, ...rest } = options;
     this.options = {
-      ...DEFAULTS,
-      ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof DEFAULTS>),
+      ...MANAGER_DEFAULTS,
+      ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof MANAGER_DEFAULTS>),
       restart: { ...DEFAULT_RESTART_POLICY, ...restart },
     };
-    this.definitions = new Map<string, PluginDefinition>([
-      [PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }],
-      ...Object.entries(options.plugins ?? {}),
-    ]);
+    // Plugins found in `pluginsDir` (read, never run here) may replace the bundled one; the explicit ones win.
+    this.catalog = new PluginCatalog(options, this.logger, new Set(Object.keys(options.plugins ?? {})));
+    this.definitions = new Map<string, PluginDefinition>([[PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }], ...this.catalog.definitions(), ...Object.entries(options.plugins ?? {})]);
     this.budgets = new WorkerBudgets(this.options.maxServerConnections, this.options.idleInstanceTimeoutMs);
     this.slots = new WorkerSlots(this.options.maxWorkers, (supervisor) => this.budgets.leave(supervisor));
-    this.idleSweep = setInterval(() => this.retireIdle(), Math.min(this.options.workerIdleTimeoutMs, 30_000));
+    this.idleSweep = setInterval(() => this.options.isolation === 'tenant' && this.slots.retireIdle(this.options.workerIdleTimeoutMs), Math.min(this.options.workerIdleTimeoutMs, 30_000));
     this.idleSweep.unref();
   }
 
@@ -179,7 +111,7 @@ export class PluginManager extends EventEmitter {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
       return await this.send<T>(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
     } catch (error) {
-      return failed(asPluginError(error));
+      return failed(presentError(pluginName, asPluginError(error)));
     }
   }
 
@@ -195,22 +127,35 @@ export class PluginManager extends EventEmitter {
       const supervisor = await this.supervisor(pluginName, instanceId, timeoutMs + this.options.deadlineGraceMs, options.signal);
       const deadlineMs = Math.max(1, timeoutMs + this.options.deadlineGraceMs - (Date.now() - started));
       const bounds = { deadlineMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
-      return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
+      const compact = compactRows(operation, params);
+      if (compact === undefined) return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
+      return ok(compact.restore(await supervisor.execute(instanceId, config, operation, compact.params, bounds, options.onProgress)) as T);
     } catch (error) {
-      return failed(asPluginError(error));
+      return failed(presentError(pluginName, asPluginError(error)));
     } finally {
       // A worker may have become idle: a new tenant waiting for a slot looks again.
       this.slots.changed();
     }
   }
 
-  /**
-   * The plugin's connections over all of its workers: per server the
-   * connections open, idle and busy, the budget (the sum of the workers'
-   * shares) and the requests waiting; instances open and closed for idling.
-   */
+  /** Per server over all workers: connections open, idle, busy, the budget, requests waiting; instances open and idle-closed (docs/tenants.md). */
   connectionStats(pluginName: string = PLUGIN_NAME): Promise<ConnectionStatsView> {
     return collectConnectionStats(this.options.maxServerConnections, this.slots.supervisors, pluginName);
+  }
+
+  /** Checks the plugins of `pluginsDir` once, at startup: what works, what is broken and why (see plugin-startup.ts). */
+  loadPlugins(): Promise<PluginLoadReport> {
+    const forget = (name: string, instanceId: string) => (this.definitions.delete(name), this.slots.retire(this.keyFor(name, instanceId)));
+    return (this.loading ??= checkModulePlugins(this.catalog, this, forget));
+  }
+
+  /**
+   * A result of any size in batches of rows, through a cursor, memory bounded on both sides (result-stream):
+   * `for await (const rows of plugins.stream(plugin, instanceId, config, { sql, batchSize }))`; throws PluginError.
+   */
+  stream<Row = Record<string, unknown>>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, query: StreamQuery, options: StreamOptions = {}): AsyncGenerator<Row[], void, undefined> {
+    const call: StreamCall = (operation, params, signal) => this.executePlugin(pluginName, instanceId, config, operation, params, signal ? { signal } : {});
+    return streamRows<Row>(call, query, options);
   }
 
   /** Stops every worker: `shutdown` (transactions rolled back, pools ended), `exit`, SIGKILL after the bound. */
@@ -247,7 +192,7 @@ export class PluginManager extends EventEmitter {
     if (existing) return Promise.resolve(existing);
     if (this.closed) throw Errors.workerUnavailable('the plugin manager was shut down');
     const definition = this.definitions.get(pluginName);
-    if (!definition) throw Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
+    if (!definition) throw this.catalog.brokenError(pluginName) ?? Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
     return this.slots.acquire(key, () => this.createSupervisor(key, pluginName, definition), waitMs, () => this.closed, signal);
   }
 
@@ -264,7 +209,7 @@ export class PluginManager extends EventEmitter {
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
       restart: this.options.restart,
       ...(this.options.maxMemoryMb !== undefined ? { maxMemoryMb: this.options.maxMemoryMb } : {}),
-      ...(this.options.sandbox ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
+      ...(this.options.sandbox && definition.sandbox !== false ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
@@ -287,10 +232,6 @@ export class PluginManager extends EventEmitter {
     const own = params?.timeout;
     if (typeof own === 'number' && own > 0) return own;
     return this.queryTimeouts.get(key) ?? CONFIG_DEFAULTS.options.queryTimeout;
-  }
-
-  private retireIdle(): void {
-    if (this.options.isolation === 'tenant') this.slots.retireIdle(this.options.workerIdleTimeoutMs);
   }
 }
 

@@ -42,6 +42,7 @@ export class WorkerProcess {
   private exitInfo: WorkerExitedError | undefined;
   private readonly exitListeners: ((error: WorkerExitedError) => void)[] = [];
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
+  private readonly requestHandlers = new Map<string, (params: unknown) => unknown>();
   /** The worker's last stderr lines (already redacted by the worker), to explain a failed start. */
   readonly stderrTail: string[] = [];
 
@@ -63,6 +64,12 @@ export class WorkerProcess {
   onNotification(method: string, handler: (params: unknown) => void): void {
     this.notificationHandlers.set(method, handler);
     this.endpoint?.onNotification(method, handler);
+  }
+
+  /** Serves a worker→host request (the generic worker's calls of the host's services). */
+  onRequest(method: string, handler: (params: unknown) => unknown): void {
+    this.requestHandlers.set(method, handler);
+    this.endpoint?.onRequest(method, handler);
   }
 
   /** Spawns the worker and completes the `initialize` handshake. */
@@ -93,6 +100,7 @@ export class WorkerProcess {
     child.stdin.on('error', () => undefined); // EPIPE after the worker died: the exit handler reports it
     const endpoint = new RpcEndpoint(reader, writer, { logger, idPrefix: 'h' });
     for (const [method, handler] of this.notificationHandlers) endpoint.onNotification(method, handler);
+    for (const [method, handler] of this.requestHandlers) endpoint.onRequest(method, handler);
     this.endpoint = endpoint;
     child.once('exit', (code, signal) => {
       this.exitInfo = new WorkerExitedError(code, signal);

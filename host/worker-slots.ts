@@ -73,7 +73,7 @@ export class WorkerSlots {
   retireIdle(idleMs: number): void {
     const now = Date.now();
     for (const [key, s] of this.supervisors) {
-      if (s.inFlight === 0 && s.openTransactions === 0 && now - s.lastUsed > idleMs) this.retire(key, s);
+      if (s.inFlight === 0 && s.openTransactions === 0 && now - s.lastUsed > idleMs) void this.retire(key);
     }
   }
 
@@ -92,11 +92,14 @@ export class WorkerSlots {
       if (s.inFlight === 0 && s.openTransactions === 0 && (!oldest || s.lastUsed < oldest[1].lastUsed)) oldest = entry;
     }
     if (!oldest) return false;
-    this.retire(...oldest);
+    void this.retire(oldest[0]);
     return true;
   }
 
-  private retire(key: string, supervisor: WorkerSupervisor): void {
+  /** Forgets the worker under `key` and stops it gracefully (it keeps its slot until gone); the next call for it starts a new one. */
+  retire(key: string): Promise<void> {
+    const supervisor = this.supervisors.get(key);
+    if (!supervisor) return Promise.resolve();
     this.supervisors.delete(key);
     const stopped: Promise<void> = supervisor
       .stop()
@@ -107,5 +110,6 @@ export class WorkerSlots {
         this.changed();
       });
     this.stopping.add(stopped);
+    return stopped;
   }
 }

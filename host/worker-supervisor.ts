@@ -9,12 +9,8 @@ import { nodeLaunch, type SandboxOptions } from './sandbox';
 import { WorkerProcess, type RequestOptions } from './worker-process';
 import type { WorkerExitedError } from './host-errors';
 
-/** How to start a plugin's worker. */
-export interface PluginDefinition {
-  command: string;
-  args: readonly string[];
-  env?: NodeJS.ProcessEnv;
-}
+import type { PluginDefinition } from './plugin-definition';
+export type { PluginDefinition } from './plugin-definition';
 
 export interface SupervisorOptions {
   name: string;
@@ -186,6 +182,7 @@ export class WorkerSupervisor {
         ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
       });
       worker.onNotification(Method.instanceState, (params) => options.onInstanceState(params as InstanceStateParams));
+      for (const [method, handler] of Object.entries(options.definition.requestHandlers ?? {})) worker.onRequest(method, handler);
       // The worker ends handles on its own too (idle timeout, a config change, closeAllConnections):
       // they stop counting as open, so the worker can be retired when idle.
       worker.onNotification(Method.transactionEnded, (params) => {

@@ -5,6 +5,7 @@
  *   supervision       worker cold start and recovery after SIGKILL (medians of 20).
  *   batch             100k-row batchInsert vs COPY, ping latency during it, piscina on/off.
  *   tenants           1,000 tenants with their own logins: first answers, spread vs one instance, peak connections, memory per instance.
+ *   results           1000-row selects at 1 and 4 in flight; streaming 1,000,000 rows (time, peak RSS).
  * Env: BENCH_SECONDS (measured seconds per cell, default 5),
  *      BENCH_WARMUP_SECONDS (warm-up per cell, default 1),
  *      BENCH_ROUNDS (rounds a cell's time is split into, contenders taking turns; default 5).
@@ -17,6 +18,7 @@ import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { startBenchServer, type BenchServer } from './bench/bench-server';
 import { batchSuite } from './bench/batch-suite';
 import { lookupSuite } from './bench/lookup-suite';
+import { resultsSuite } from './bench/results-suite';
 import { supervisionSuite } from './bench/supervision-suite';
 import { tenantsSuite } from './bench/tenants-suite';
 import type { BenchSettings, Suite } from './bench/suite';
@@ -26,6 +28,7 @@ const SUITES: Record<string, Suite> = {
   supervision: supervisionSuite,
   batch: batchSuite,
   tenants: tenantsSuite,
+  results: resultsSuite,
 };
 const DEFAULT_SUITE = 'lookup';
 

@@ -58,13 +58,13 @@ test("a transaction handle's client is busy: never closed for room; a request wa
   });
   expect((error as Error).message).toMatch(/maxServerConnections 2/);
   // Both handles still work: nothing was taken from them.
-  expect(await a.query({ sql: 'SELECT 1 AS one', transactionId: ta.transactionId })).toMatchObject({ rows: [{ one: 1 }] });
+  expect(await a.query({ sql: 'SELECT 1 AS one', transactionId: ta })).toMatchObject({ rows: [{ one: 1 }] });
   // A request waiting when a handle ends gets the room (the ended handle's idle connection is closed for it).
   const waiting = c.queryValue('SELECT 2');
   await new Promise((r) => setTimeout(r, 50));
-  await a.commit(ta.transactionId);
+  await a.commit(ta);
   expect(await waiting).toBe(2);
-  await b.rollback(tb.transactionId);
+  await b.rollback(tb);
   expect(await Promise.all(['tx-a', 'tx-b', 'tx-c'].map(sessionsOf))).toEqual([0, 1, 1]);
 });
 

@@ -148,3 +148,9 @@ export function closeLongestIdle(pool: pg.Pool): Promise<void> | undefined {
   if (!item) return undefined;
   return new Promise<void>((resolve) => internals._remove(item.client, resolve));
 }
+
+/** Whether a pg-cursor has read its result to the end or failed: its portal is closed and the session answers other queries again. */
+export function cursorFinished(cursor: object): boolean {
+  const state = (cursor as unknown as { state?: string }).state;
+  return state === 'done' || state === 'error';
+}

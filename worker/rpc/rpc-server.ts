@@ -21,6 +21,7 @@ import { faultHooksEnabled, probeSandbox, runFault } from '../runtime/fault-hook
 import { InstanceRegistry } from '../instance/instance-registry';
 import type { Logger } from '../runtime/logger';
 import { openRpcDocument } from './openrpc';
+import { encodeInSlices } from './sliced-encoding';
 import { operations } from '../operations';
 
 export interface RpcServerOptions {
@@ -178,7 +179,7 @@ export class RpcServer {
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
-    return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}) }, opParams);
+    return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}) }, opParams).then(encodeInSlices);
   }
 
   /**

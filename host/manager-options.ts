@@ -7,6 +7,7 @@ import { maxServerConnectionsSchema, WORKER_LIMIT_DEFAULTS } from '../shared/wor
 import type { PluginFolderOptions } from './plugin-catalog';
 import type { RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
+import type { TelemetryOptions } from './telemetry';
 import type { PluginDefinition } from './worker-supervisor';
 
 export interface PluginManagerOptions extends PluginFolderOptions {
@@ -45,6 +46,8 @@ export interface PluginManagerOptions extends PluginFolderOptions {
   sandbox?: boolean | SandboxOptions;
   /** Largest JSON-RPC message a worker accepts, checked before parsing (bytes; default 64 MiB). */
   maxMessageBytes?: number;
+  /** Tracing and metrics through @opentelemetry/api (no-op until the application registers an SDK): docs/observability.md. */
+  telemetry?: TelemetryOptions;
 }
 
 /** Per-call options of `executePlugin`. */

@@ -7,6 +7,7 @@ import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
+import type { ConnectionStats } from '../shared/results';
 import { MAX_TIMEOUT_MS } from '../shared/timeout-limits';
 import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
@@ -22,6 +23,7 @@ import type { SandboxOptions } from './sandbox';
 import { WorkerBudgets } from './worker-budgets';
 import { WorkerSlots } from './worker-slots';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
+import { PluginTelemetry, workerViews } from './telemetry';
 
 export type { PluginDefinition } from './worker-supervisor';
 
@@ -71,6 +73,8 @@ export class PluginManager extends EventEmitter {
   private stopping: Promise<void> | undefined;
   private readonly catalog: PluginCatalog;
   private loading: Promise<PluginLoadReport> | undefined;
+  /** Spans and metrics of every call; `telemetry.snapshot()` is the plain view for hosts without OpenTelemetry. */
+  readonly telemetry: PluginTelemetry;
 
   constructor(options: PluginManagerOptions = {}) {
     super();
@@ -78,7 +82,7 @@ export class PluginManager extends EventEmitter {
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
-    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, ...rest } = options;
+    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, telemetry, ...rest } = options;
     this.options = {
       ...MANAGER_DEFAULTS,
       ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof MANAGER_DEFAULTS>),
@@ -91,6 +95,9 @@ export class PluginManager extends EventEmitter {
     this.slots = new WorkerSlots(this.options.maxWorkers, (supervisor) => this.budgets.leave(supervisor));
     this.idleSweep = setInterval(() => this.options.isolation === 'tenant' && this.slots.retireIdle(this.options.workerIdleTimeoutMs), Math.min(this.options.workerIdleTimeoutMs, 30_000));
     this.idleSweep.unref();
+    const stats = (plugin: string, id: string) => (this.workerPid(plugin, id) === undefined ? Promise.resolve(undefined) : this.send<ConnectionStats>(plugin, id, undefined, 'getStats', undefined, {}));
+    this.telemetry = new PluginTelemetry(telemetry, { workers: () => workerViews(this.slots.supervisors), stats });
+    this.on('worker', (event) => this.telemetry.onWorkerEvent(event));
   }
 
   /**
@@ -109,15 +116,17 @@ export class PluginManager extends EventEmitter {
   ): Promise<PluginResult<T>> {
     try {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
-      return await this.send<T>(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
+      return await this.telemetry.record(pluginName, instanceId, config, operation, params, (traceparent, p) =>
+        this.send<T>(pluginName, instanceId, config, operation, p && wireParams(operation, p), options, traceparent),
+      );
     } catch (error) {
       return failed(presentError(pluginName, asPluginError(error)));
     }
   }
 
-  private async send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions): Promise<PluginResult<T>> {
+  private async send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions, traceparent?: string): Promise<PluginResult<T>> {
     if (operation === 'batchInsert' && Array.isArray(params?.records) && params.records.length > HOST_BATCH_RECORDS) {
-      const execute = <R>(op: string, p: Record<string, unknown>) => this.send<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) });
+      const execute = <R>(op: string, p: Record<string, unknown>) => this.send<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) }, traceparent);
       return (await splitBatchInsert(execute, params, options.onProgress)) as PluginResult<T>;
     }
     try {
@@ -126,7 +135,7 @@ export class PluginManager extends EventEmitter {
       const started = Date.now();
       const supervisor = await this.supervisor(pluginName, instanceId, timeoutMs + this.options.deadlineGraceMs, options.signal);
       const deadlineMs = Math.max(1, timeoutMs + this.options.deadlineGraceMs - (Date.now() - started));
-      const bounds = { deadlineMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+      const bounds = { deadlineMs, timeoutMs, traceparent, ...(options.signal ? { signal: options.signal } : {}) };
       const compact = compactRows(operation, params);
       if (compact === undefined) return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
       return ok(compact.restore(await supervisor.execute(instanceId, config, operation, compact.params, bounds, options.onProgress)) as T);
@@ -213,6 +222,7 @@ export class PluginManager extends EventEmitter {
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
+      onTimings: (timings) => this.telemetry.onTimings(timings),
       onWorkerEvent: (event: WorkerEvent) => {
         if (event.type === 'start') this.budgets.started(supervisor);
         this.emit('worker', { pluginName, ...(tenant !== undefined ? { tenant } : {}), ...event });

@@ -8,6 +8,9 @@ export {
   type InstanceStateEvent,
 } from './plugin-manager';
 export type { WorkerEvent } from './worker-supervisor';
+export type { ConnectionStatsView, WorkerConnectionView } from './connection-stats';
+export type { ServerConnectionStats, WorkerConnectionStats } from '../shared/worker-limits';
+export type { TelemetryOptions, TelemetrySnapshotData, InstanceTotals, WorkerTotals } from './telemetry';
 export { WorkerProcess, type WorkerProcessOptions, type RequestOptions } from './worker-process';
 export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions, type CircuitState } from './restart-policy';
 export { sandboxLaunch, SANDBOX_ENV_ALLOW_LIST, type SandboxOptions } from './sandbox';

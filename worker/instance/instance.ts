@@ -9,6 +9,7 @@ import type { PluginError } from '../../shared/plugin-error';
 import type { ConnectionStats, QueryResult } from '../../shared/results';
 import type { TransactionParams } from '../../shared/transaction-params';
 import { parseOrThrow } from '../../shared/validation';
+import { ConnectionBudget } from '../connection/connection-budget';
 import { ConnectionSource } from '../connection/connection-source';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import { endpointOf, secretsOf } from '../connection/pool-options';
@@ -34,6 +35,7 @@ export class Instance {
   /** Canonical fingerprint of the configuration: equal settings, equal fingerprint. */
   readonly fingerprint: string;
   readonly transactions: TransactionStore;
+  readonly logger: Logger;
   readonly cursors: CursorStore;
   private readonly errorContext: Omit<ErrorContext, 'phase'>;
   private readonly source: ConnectionSource;
@@ -46,14 +48,20 @@ export class Instance {
     const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
     const logger: Logger = context.logger ?? createLogger(config.logging.level);
     this.config = config;
+    this.logger = logger;
     this.fingerprint = configFingerprint(config);
     this.errorContext = { ...endpointOf(config), secrets: secretsOf(config) };
     const pooler = new PoolerWatch(config.options.pooler, logger);
-    this.source = new ConnectionSource(config, logger, this.errorContext, pooler, context.onStateChange);
+    this.source = new ConnectionSource(config, logger, this.errorContext, pooler, context.onStateChange, context.connectionBudget ?? new ConnectionBudget());
     this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize, pooler);
     this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
     this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger, context.onTransactionEnded);
     this.cursors = new CursorStore(this.source, this.transactions, config, this.errorContext, logger);
+  }
+
+  /** Whether nothing runs or waits for a connection on the instance and no transaction handle or cursor is open. */
+  get idle(): boolean {
+    return this.source.activeCount === 0 && this.source.waitingCount === 0 && this.transactions.size === 0 && this.cursors.size === 0;
   }
 
   /** Whether the server answered the last checkout and no statement lost its connection since. */
@@ -72,7 +80,7 @@ export class Instance {
    */
   async run(p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
     if (!grammarLoaded()) await grammarReady;
-    if (p.transactionId !== undefined) return this.transactions.run(p.transactionId, p, cancellation);
+    if (p.transactionId !== undefined) return serverTimed(cancellation, this.transactions.run(p.transactionId, p, cancellation));
     const lanes = this.lanes;
     if (lanes === undefined || !lanes.accepts(p)) return this.runAlone(p, cancellation);
     // Lanes share a connection between statements; behind a transaction pooler they don't run.
@@ -81,7 +89,7 @@ export class Instance {
     if (pooler.transactionPooled) return this.runAlone(p, cancellation);
     lanes.entered();
     try {
-      const result = await lanes.run(p, cancellation);
+      const result = await serverTimed(cancellation, lanes.run(p, cancellation));
       return result === RUN_ALONE ? await this.runAlone(p, cancellation) : result;
     } catch (error) {
       if ((error as PluginError).code === PluginErrorCode.CONNECTION_FAILED) this.source.connectionLost();
@@ -104,7 +112,12 @@ export class Instance {
   /** The `transaction` operation: the statements in one transaction, all or nothing. */
   async runTransaction(p: TransactionParams, cancellation?: Cancellation): Promise<TransactionOperationResult> {
     if (!grammarLoaded()) await grammarReady;
-    return this.withClient((client) => runTransactionOperation(client, this.runner, p, this.errorContext, cancellation));
+    const trace = cancellation?.trace;
+    const waiting = trace && performance.now();
+    return this.withClient((client) => {
+      if (trace) trace.waitMs += performance.now() - waiting!;
+      return serverTimed(cancellation, runTransactionOperation(client, this.runner, p, this.errorContext, cancellation));
+    });
   }
 
   /**
@@ -149,7 +162,7 @@ export class Instance {
     return {
       total: pool?.totalCount ?? 0,
       idle: pool?.idleCount ?? 0,
-      waiting: pool?.waitingCount ?? 0,
+      waiting: this.source.waitingCount,
       max: this.config.pool.max,
       min: this.config.pool.min,
       queryCount: stats.queryCount,
@@ -180,10 +193,13 @@ export class Instance {
   /** Runs a statement outside any transaction handle on a connection of its own. */
   private async runAlone(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult> {
     const source = this.source;
+    const trace = cancellation?.trace;
+    const waiting = trace && performance.now();
     const client = await source.acquire(Date.now() + (p.timeout ?? this.config.options.queryTimeout));
+    if (trace) trace.waitMs += performance.now() - waiting!;
     let result: QueryResult;
     try {
-      result = await this.runner.run(client, p, { cancellation });
+      result = await serverTimed(cancellation, this.runner.run(client, p, { cancellation }));
     } catch (error) {
       // A lost connection must not go back to the pool; SQL errors leave it usable, except
       // after a script: it may have opened a transaction before failing, and pg reports the
@@ -209,6 +225,16 @@ export class Instance {
     source.release(client);
     return result;
   }
+}
+
+/** Adds the time `answer` takes to the request's server time when it is traced; otherwise `answer` itself. */
+function serverTimed<T>(cancellation: Cancellation | undefined, answer: Promise<T>): Promise<T> {
+  const trace = cancellation?.trace;
+  if (trace === undefined) return answer;
+  const started = performance.now();
+  const count = () => void (trace.serverMs += performance.now() - started);
+  answer.then(count, count);
+  return answer;
 }
 
 function round(ms: number): number {

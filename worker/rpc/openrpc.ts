@@ -3,6 +3,7 @@ import { executeParamsSchema, initializeParamsSchema, Method, PLUGIN_NAME, PROTO
 import { operationParamsSchemas } from '../../shared/operation-params';
 import { pluginConfigSchema } from '../../shared/config-schema';
 import { PluginErrorCode, RpcErrorCode } from '../../shared/error-codes';
+import { workerLimitsParamsSchema } from '../../shared/worker-limits';
 
 /**
  * The `rpc.discover` answer: an OpenRPC 1.3 document whose schemas are
@@ -45,6 +46,19 @@ export function openRpcDocument(version: string): Record<string, unknown> {
         paramStructure: 'by-name',
         params: [{ name: 'id', required: true, schema: { type: ['string', 'integer'] } }],
         description: 'Notification: the request with this id stops; a running statement is cancelled on the server.',
+      },
+      {
+        name: Method.workerLimits,
+        paramStructure: 'by-name',
+        params: paramsOf(workerLimitsParamsSchema),
+        result: { name: 'workerLimits', schema: { type: 'object' } },
+        description: 'Sets the worker-wide connection budget and idle-instance timeout; answered once the worker is within the budget.',
+      },
+      {
+        name: Method.workerStats,
+        params: [],
+        result: { name: 'workerStats', schema: { type: 'object' } },
+        description: 'Connections per server, the budget, instances open and idle-closed, waiting requests.',
       },
     ],
     components: { schemas: { config: schemaOf(pluginConfigSchema), ...operations } },

@@ -11,7 +11,7 @@ import { poolOptionsFor, serverKeyOf } from './pool-options';
 import { needsReset, resetSession } from './session-reset';
 import { cancelRunningStatement } from './cancel-request';
 import type { PoolerWatch } from './pooler-watch';
-import { onSessionEnding } from './pg-internals';
+import { sessionEnded, watchSessionEnding } from './session-ending';
 import type { ConnectionBudget } from './connection-budget';
 import type { BudgetMember } from './budget-member';
 import type { ServerBudget } from './server-budget';
@@ -38,10 +38,6 @@ export class ConnectionSource implements BudgetMember {
   private aliveCount = 0;
   lastUsed = 0;
 
-  /** Sessions the server ended with a FATAL error: destroyed, never pooled, when released. */
-  private readonly ending = new WeakSet<pg.PoolClient>();
-  /** The checkout that asks the server whether a pooler is in front, while it runs. */
-  private firstCheckout: Promise<pg.PoolClient> | undefined;
   private state: InstanceState | undefined;
   private reachable = false;
 
@@ -49,8 +45,7 @@ export class ConnectionSource implements BudgetMember {
     private readonly config: NormalizedConfig,
     private readonly logger: Logger,
     private readonly errorContext: Omit<ErrorContext, 'phase'>,
-    /** What is known about a pooler in front of the server; the first checkout informs it. */
-    readonly pooler: PoolerWatch,
+    readonly pooler: PoolerWatch, // what is known of a pooler in front; the first checkout informs it
     private readonly onState: StateListener = () => undefined,
     budget: ConnectionBudget,
   ) {
@@ -85,39 +80,15 @@ export class ConnectionSource implements BudgetMember {
    * `options.autoReconnect`, a failed connection is retried every
    * `reconnectInterval` up to `maxReconnectAttempts` times, never past
    * `deadline` (epoch ms). Nothing has been sent yet, so retrying is safe.
-   * While the first connection is still telling whether a pooler is in front
-   * (pooler-watch), other checkouts wait for it.
+   * While the first one tells whether a pooler is in front, others wait (pooler-watch).
    */
-  async acquire(deadline?: number): Promise<pg.PoolClient> {
-    if (this.pooler.known) return this.checkout(deadline);
-    if (this.firstCheckout) {
-      await this.firstCheckout.catch(() => undefined);
-      return this.checkout(deadline);
-    }
-    const first = this.checkout(deadline);
-    this.firstCheckout = first;
-    try {
-      return await first;
-    } finally {
-      this.firstCheckout = undefined;
-    }
+  acquire(deadline?: number): Promise<pg.PoolClient> {
+    return this.pooler.first(() => this.checkout(deadline));
   }
 
-  /**
-   * Resolves once the first connection has told whether a pooler is in front,
-   * making that connection if no checkout is doing it. Never rejects: a server
-   * that can't be reached is reported by the caller's own checkout.
-   */
-  async poolerKnown(deadline?: number): Promise<void> {
-    if (this.pooler.known) return;
-    if (this.firstCheckout) {
-      await this.firstCheckout.catch(() => undefined);
-      return;
-    }
-    await this.acquire(deadline).then(
-      (client) => this.release(client),
-      () => undefined,
-    );
+  /** Resolves once the first connection told whether a pooler is in front; never rejects. */
+  poolerKnown(deadline?: number): Promise<void> {
+    return this.pooler.settled(() => this.acquire(deadline).then((client) => this.release(client)));
   }
 
   private async checkout(deadline: number | undefined): Promise<pg.PoolClient> {
@@ -128,16 +99,14 @@ export class ConnectionSource implements BudgetMember {
       try {
         this.lastUsed = Date.now();
         const client = await this.serverBudget.checkout(this, this.waitMs(deadline), (poolFull) => this.exhausted(poolFull));
-        if (!this.pooler.known) await this.checkPooler(client);
+        if (!this.pooler.known) await this.pooler.check(client).catch((error: Error) => (client.release(error), Promise.reject(error)));
         this.active.add(client);
         this.reachable = true;
         if (this.state !== 'connected') this.setState('connected');
         return client;
       } catch (error) {
         if (withSettings && this.pooler.refusedAtConnect(error)) {
-          // Nothing was sent: connect again, on a pool without the settings the pooler refused.
-          // The old pool holds no connection (none got through); ending it would strand the
-          // checkouts queued on it, which instead fail the same way and come here too.
+          // Nothing was sent: reconnect without them; the old pool holds nothing (ending it would strand its queue).
           if (this.pool === pool) this.pool = undefined;
           attempt--;
           continue;
@@ -164,16 +133,6 @@ export class ConnectionSource implements BudgetMember {
     }
   }
 
-  /** The first connection tells whether a pooler is in front; a failed check closes the connection. */
-  private async checkPooler(client: pg.PoolClient): Promise<void> {
-    try {
-      await this.pooler.check(client);
-    } catch (error) {
-      client.release(error as Error);
-      throw error;
-    }
-  }
-
   /** How long a checkout may wait for room: `connectionTimeoutMillis` (0: no bound), never past `deadline`. */
   private waitMs(deadline: number | undefined): number {
     const own = this.config.pool.connectionTimeoutMillis > 0 ? this.config.pool.connectionTimeoutMillis : Infinity;
@@ -197,9 +156,8 @@ export class ConnectionSource implements BudgetMember {
   /** Returns a client; with an error it is destroyed instead of reused. */
   release(client: pg.PoolClient, error?: Error): void {
     this.active.delete(client);
-    if (error === undefined && this.ending.has(client)) {
-      // The server or a pooler said FATAL (e.g. PgBouncer refusing BEGIN in statement mode): the
-      // session is gone even if its socket has not closed yet, so it must not be lent again.
+    if (error === undefined && sessionEnded(client)) {
+      // The server said FATAL (session-ending): gone even if its socket has not closed yet.
       client.release(new Error('the server ended the session'));
       return;
     }
@@ -331,7 +289,7 @@ export class ConnectionSource implements BudgetMember {
     // statement in flight, if any, fails on its own; the client is not reused.
     pool.on('connect', (client: pg.PoolClient) => {
       client.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'PostgreSQL connection failed'));
-      onSessionEnding(client, () => this.ending.add(client));
+      watchSessionEnding(client);
     });
     if (this.config.logging.logConnections) {
       pool.on('connect', () => this.logger.info({ total: pool.totalCount }, 'pool opened a connection'));

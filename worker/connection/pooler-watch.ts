@@ -28,6 +28,8 @@ export class PoolerWatch {
   sessionSettings = true;
   private decided: boolean;
   private deciding: Promise<void> | undefined;
+  /** The checkout that tells, while it runs. */
+  private firstCheckout: Promise<unknown> | undefined;
 
   constructor(
     private readonly mode: NormalizedConfig['options']['pooler'],
@@ -40,6 +42,34 @@ export class PoolerWatch {
   /** Whether the first connection has been checked (always, unless `pooler: 'detect'`). */
   get known(): boolean {
     return this.decided;
+  }
+
+  /**
+   * Runs `checkout`; while the first one is still telling whether a pooler is
+   * in front, the others wait for it, so the check runs once and alone.
+   */
+  async first<T>(checkout: () => Promise<T>): Promise<T> {
+    if (this.decided) return checkout();
+    if (this.firstCheckout) {
+      await this.firstCheckout.catch(() => undefined);
+      return checkout();
+    }
+    const first = checkout();
+    this.firstCheckout = first;
+    try {
+      return await first;
+    } finally {
+      this.firstCheckout = undefined;
+    }
+  }
+
+  /** Resolves once {@link known}: after the first checkout in flight, else after `probe` (a checkout given back). Never rejects. */
+  async settled(probe: () => Promise<void>): Promise<void> {
+    if (this.decided) return;
+    await (this.firstCheckout ?? probe()).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** Checks `client`, a fresh connection, once per instance; every caller waits for the same answer. */

@@ -8,6 +8,10 @@ export {
   type InstanceStateEvent,
 } from './plugin-manager';
 export type { WorkerEvent } from './worker-supervisor';
+export type { CrashReport, WorkerExitReason, MemoryReading } from './crash-report';
+export type { InFlightSummary } from './in-flight-calls';
+export type { CommitOutcome } from './commit-outcome';
+export type { CancelSummary } from './worker-sessions';
 export { WorkerProcess, type WorkerProcessOptions, type RequestOptions } from './worker-process';
 export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions, type CircuitState } from './restart-policy';
 export { sandboxLaunch, SANDBOX_ENV_ALLOW_LIST, type SandboxOptions } from './sandbox';

@@ -52,6 +52,14 @@ export interface PluginManagerOptions {
   sandbox?: boolean | SandboxOptions;
   /** Largest JSON-RPC message a worker accepts, checked before parsing (bytes; default 64 MiB). */
   maxMessageBytes?: number;
+  /**
+   * Learn each transaction's server id with its BEGIN (default true), so a `transaction` call or a
+   * handle's `commit` whose worker dies answers `details.outcome`: `committed`, `rolled-back`, or
+   * `unknown` when the server can't be asked within `commitOutcomeTimeoutMs`.
+   */
+  commitOutcome?: boolean;
+  /** Bound on finding out the outcome of a transaction whose worker died (ms; default 5000). */
+  commitOutcomeTimeoutMs?: number;
 }
 
 /** Per-call options of `executePlugin`. */
@@ -72,11 +80,13 @@ const DEFAULTS = Object.freeze({
   deadlineGraceMs: 1_000,
   heartbeatIntervalMs: 5_000,
   heartbeatTimeoutMs: 3_000,
+  commitOutcome: true,
+  commitOutcomeTimeoutMs: 5_000,
 });
 
 /** Every timing option is a timer's delay, and the deadline grace is added to timeouts: bounded so none overflows setTimeout. */
 const TIMING_BOUNDS = z.object({
-  ...Object.fromEntries(['startTimeoutMs', 'stopTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'workerIdleTimeoutMs'].map((k) => [k, timeoutMsSchema.optional()])),
+  ...Object.fromEntries(['startTimeoutMs', 'stopTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'workerIdleTimeoutMs', 'commitOutcomeTimeoutMs'].map((k) => [k, timeoutMsSchema.optional()])),
   deadlineGraceMs: marginMsSchema.optional(),
   restart: z.object(Object.fromEntries(['windowMs', 'baseDelayMs', 'maxDelayMs', 'circuitOpenMs'].map((k) => [k, durationMsSchema.optional()]))).optional(),
 });
@@ -233,6 +243,8 @@ export class PluginManager extends EventEmitter {
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
       restart: this.options.restart,
+      commitOutcome: this.options.commitOutcome,
+      commitOutcomeTimeoutMs: this.options.commitOutcomeTimeoutMs,
       ...(this.options.maxMemoryMb !== undefined ? { maxMemoryMb: this.options.maxMemoryMb } : {}),
       ...(this.options.sandbox ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),

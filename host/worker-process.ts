@@ -11,7 +11,11 @@ import { redactConnectionString } from '../shared/redaction';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import type { RequestOptions } from '../shared/transport/outgoing-requests';
 import { RpcEndpoint } from '../shared/transport/rpc-endpoint';
+import type { KillReason } from './crash-report';
 import { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
+
+/** After the worker exited, how long its pipes may take to deliver what it wrote (they close at once unless something else holds them). */
+const PIPES_DRAIN_BOUND_MS = 1_000;
 
 export type { RequestOptions } from '../shared/transport/outgoing-requests';
 
@@ -40,6 +44,9 @@ export class WorkerProcess {
   private endpoint: RpcEndpoint | undefined;
   private writer: FramedMessageWriter | undefined;
   private exitInfo: WorkerExitedError | undefined;
+  private exitSettled = false;
+  /** Why the host killed it, if it did. */
+  private killReason: KillReason | undefined;
   private readonly exitListeners: ((error: WorkerExitedError) => void)[] = [];
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
   /** The worker's last stderr lines (already redacted by the worker), to explain a failed start. */
@@ -53,6 +60,11 @@ export class WorkerProcess {
 
   get exited(): boolean {
     return this.exitInfo !== undefined;
+  }
+
+  /** Why the host killed this worker (undefined: it did not). */
+  get killedFor(): KillReason | undefined {
+    return this.killReason;
   }
 
   onExit(listener: (error: WorkerExitedError) => void): void {
@@ -94,12 +106,21 @@ export class WorkerProcess {
     const endpoint = new RpcEndpoint(reader, writer, { logger, idPrefix: 'h' });
     for (const [method, handler] of this.notificationHandlers) endpoint.onNotification(method, handler);
     this.endpoint = endpoint;
+    // What the worker wrote before it died is read to the end first (an answer, a transaction id reported
+    // before a COMMIT): 'close' comes once its pipes are drained, bounded in case something else holds them.
     child.once('exit', (code, signal) => {
       this.exitInfo = new WorkerExitedError(code, signal);
       logger.debug({ code, signal }, 'worker exited');
-      // Requests in flight are never replayed: their outcome is unknown.
-      endpoint.close(Errors.workerCrashed({ exitCode: code, signal }));
-      for (const listener of this.exitListeners) listener(this.exitInfo);
+      const settled = (): void => {
+        clearTimeout(bound);
+        if (this.exitSettled) return;
+        this.exitSettled = true;
+        // Requests in flight are never replayed: their outcome is unknown.
+        endpoint.close(Errors.workerCrashed({ exitCode: code, signal }));
+        for (const listener of this.exitListeners) listener(this.exitInfo!);
+      };
+      const bound = setTimeout(settled, PIPES_DRAIN_BOUND_MS);
+      child.once('close', settled);
     });
     child.once('error', (error) => logger.error({ err: error.message }, 'worker process error'));
     endpoint.listen();
@@ -179,7 +200,7 @@ export class WorkerProcess {
     }
     await Promise.race([exited, bound]);
     if (!this.exitInfo) {
-      this.kill();
+      this.kill('stop-timeout');
       await exited;
     }
   }
@@ -194,12 +215,15 @@ export class WorkerProcess {
   private protocolViolation(logger: pino.Logger, reason: string, preview?: string): void {
     if (this.exitInfo) return;
     logger.error({ reason: redactConnectionString(reason), ...(preview !== undefined ? { preview: redactConnectionString(preview) } : {}) }, 'worker broke the protocol on stdout; killing it');
-    this.kill();
+    this.kill('protocol-violation');
   }
 
-  /** SIGKILL; safe to call any number of times. */
-  kill(): void {
-    if (this.child && !this.exitInfo) this.child.kill('SIGKILL');
+  /** SIGKILL; safe to call any number of times. `reason` goes into the crash report. */
+  kill(reason: KillReason = 'killed'): void {
+    if (this.child && !this.exitInfo) {
+      this.killReason ??= reason;
+      this.child.kill('SIGKILL');
+    }
   }
 }
 

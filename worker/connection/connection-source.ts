@@ -8,6 +8,7 @@ import type { Logger } from '../runtime/logger';
 import { poolOptionsFor } from './pool-options';
 import { needsReset, resetSession } from './session-reset';
 import { cancelRunningStatement } from './cancel-request';
+import { SessionSetup, type SessionListener } from './session-setup';
 
 /** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
 export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
@@ -25,13 +26,17 @@ export class ConnectionSource {
 
   private state: InstanceState | undefined;
   private reachable = false;
+  private readonly setup: SessionSetup;
 
   constructor(
     private readonly config: NormalizedConfig,
     private readonly logger: Logger,
     private readonly errorContext: Omit<ErrorContext, 'phase'>,
     private readonly onState: StateListener = () => undefined,
-  ) {}
+    sessions?: SessionListener,
+  ) {
+    this.setup = new SessionSetup(config.options.connectionCheckInterval, logger, sessions);
+  }
 
   /** The live pool, created on first use. */
   get current(): pg.Pool {
@@ -113,7 +118,7 @@ export class ConnectionSource {
     }
     if (error === undefined && needsReset(client)) {
       // A statement may have left session state behind (a SET, a temp table, a lock): clear it first.
-      resetSession(client).then(
+      resetSession(client, this.setup.afterReset).then(
         () => client.release(),
         (failure: Error) => client.release(failure),
       );
@@ -155,7 +160,8 @@ export class ConnectionSource {
   }
 
   private createPool(): pg.Pool {
-    const pool = new pg.Pool(poolOptionsFor(this.config));
+    const pool = new pg.Pool({ ...poolOptionsFor(this.config), onConnect: this.setup.onConnect });
+    pool.on('remove', this.setup.onRemove);
     // An idle client dying (server restart, network) must never crash the process.
     pool.on('error', (error: Error) => {
       this.logger.warn({ err: error.message }, 'idle PostgreSQL client failed and was removed from the pool');

@@ -27,9 +27,12 @@ export function needsReset(client: pg.ClientBase): boolean {
   return touched.has(client);
 }
 
-/** Resets the session to its connect-time state; pg forgets the statements it had prepared on it. */
-export async function resetSession(client: pg.ClientBase): Promise<void> {
-  await client.query('DISCARD ALL');
+/**
+ * Resets the session to its connect-time state; pg forgets the statements it had prepared on it.
+ * `restore` (settings the session got by SET when it opened) runs in the same round trip.
+ */
+export async function resetSession(client: pg.ClientBase, restore?: string): Promise<void> {
+  await client.query(restore === undefined ? 'DISCARD ALL' : `DISCARD ALL; ${restore}`);
   forgetPreparedStatements(client);
   touched.delete(client);
 }

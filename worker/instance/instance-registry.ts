@@ -1,6 +1,7 @@
 import { Errors } from '../../shared/errors';
-import type { InstanceStateParams, TransactionEndedParams } from '../../shared/protocol';
+import type { ConnectionClosedParams, ConnectionOpenedParams, InstanceStateParams, TransactionEndedParams } from '../../shared/protocol';
 import type { Logger } from '../runtime/logger';
+import type { SessionListener } from '../connection/session-setup';
 import { Instance } from './instance';
 
 interface Entry {
@@ -22,6 +23,17 @@ function rawKey(config: Record<string, unknown>): string | undefined {
   }
 }
 
+/** The session listener of one instance: the registry's, with the instanceId added. */
+function sessionsOf(
+  instanceId: string,
+  listener: { opened(params: ConnectionOpenedParams): void; closed(params: ConnectionClosedParams): void },
+): SessionListener {
+  return {
+    opened: (session) => listener.opened({ instanceId, ...session }),
+    closed: (backendPid) => listener.closed({ instanceId, backendPid }),
+  };
+}
+
 /**
  * instanceId → instance (and so its pool). A pool is replaced only when the
  * config's fingerprint changes; resending the same config is cheap.
@@ -34,6 +46,7 @@ export class InstanceRegistry {
     private readonly logger: Logger,
     private readonly onInstanceState: (params: InstanceStateParams) => void = () => undefined,
     private readonly onTransactionEnded: (params: TransactionEndedParams) => void = () => undefined,
+    private readonly onSession: { opened(params: ConnectionOpenedParams): void; closed(params: ConnectionClosedParams): void } | undefined = undefined,
   ) {}
 
   /** The instance for `instanceId`, created or reconfigured from `config` when given. */
@@ -57,6 +70,7 @@ export class InstanceRegistry {
           ...(error ? { error: { code: error.code, message: error.message } } : {}),
         }),
       onTransactionEnded: (transactionId, reason) => this.onTransactionEnded({ instanceId, transactionId, reason }),
+      ...(this.onSession ? { onSession: sessionsOf(instanceId, this.onSession) } : {}),
     });
     logger.level = candidate.config.logging.level;
     if (entry && entry.instance.fingerprint === candidate.fingerprint) {

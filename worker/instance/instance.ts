@@ -19,6 +19,7 @@ import { RUN_ALONE, StatementLanes } from '../statements/statement-lanes';
 import { StatementRunner } from '../statements/statement-runner';
 import { runTransactionOperation, type TransactionOperationResult } from '../transactions/transaction-operation';
 import { TransactionStore } from '../transactions/transaction-store';
+import type { XidReport } from '../transactions/xid-report';
 import type { PluginContext } from './plugin-context';
 
 /**
@@ -45,7 +46,7 @@ export class Instance {
     this.config = config;
     this.fingerprint = configFingerprint(config);
     this.errorContext = { ...endpointOf(config), secrets: secretsOf(config) };
-    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange);
+    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange, context.onSession);
     this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
     this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
     this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger, context.onTransactionEnded);
@@ -93,9 +94,9 @@ export class Instance {
   }
 
   /** The `transaction` operation: the statements in one transaction, all or nothing. */
-  async runTransaction(p: TransactionParams, cancellation?: Cancellation): Promise<TransactionOperationResult> {
+  async runTransaction(p: TransactionParams, cancellation?: Cancellation, xid?: XidReport): Promise<TransactionOperationResult> {
     if (!grammarLoaded()) await grammarReady;
-    return this.withClient((client) => runTransactionOperation(client, this.runner, p, this.errorContext, cancellation));
+    return this.withClient((client) => runTransactionOperation(client, this.runner, p, this.errorContext, cancellation, xid));
   }
 
   /**

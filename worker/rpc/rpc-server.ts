@@ -4,7 +4,16 @@ import type { Cancellation } from '../statements/cancellation';
 import { Errors } from '../../shared/errors';
 import { RpcErrorCode } from '../../shared/error-codes';
 import { isOperationName, OPERATION_NAMES } from '../../shared/operation-params';
-import { executeParamsSchema, initializeParamsSchema, Method, PLUGIN_NAME, PROTOCOL_VERSION, type InitializeResult } from '../../shared/protocol';
+import {
+  executeParamsSchema,
+  initializeParamsSchema,
+  Method,
+  PLUGIN_NAME,
+  PROTOCOL_VERSION,
+  type HeartbeatResult,
+  type InitializeResult,
+  type TransactionXidParams,
+} from '../../shared/protocol';
 import { DEFAULT_MAX_MESSAGE_BYTES, FRAMINGS, type Framing } from '../../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../../shared/transport/message-reader';
 import { FramedMessageWriter } from '../../shared/transport/message-writer';
@@ -21,6 +30,7 @@ import { InstanceRegistry } from '../instance/instance-registry';
 import type { Logger } from '../runtime/logger';
 import { openRpcDocument } from './openrpc';
 import { operations } from '../operations';
+import type { XidReport } from '../transactions/xid-report';
 
 export interface RpcServerOptions {
   input: Readable;
@@ -70,6 +80,10 @@ export class RpcServer {
       logger,
       (params) => this.endpoint.notify(Method.instanceState, params),
       (params) => this.endpoint.notify(Method.transactionEnded, params),
+      {
+        opened: (params) => this.endpoint.notify(Method.connectionOpened, params),
+        closed: (params) => this.endpoint.notify(Method.connectionClosed, params),
+      },
     );
     // Messages held behind large frames reach the endpoint through the reader, in their turn.
     this.order = new FrameOrder(
@@ -124,7 +138,7 @@ export class RpcServer {
     e.onRequest(Method.initialize, (params) => this.initialize(params));
     e.onRequest(Method.execute, (params, cancellation) => this.execute(params, cancellation));
     // Answered from the event loop itself, in the turn it is read: a reply proves the loop is not stuck.
-    e.onRequest(Method.heartbeat, () => null);
+    e.onRequest(Method.heartbeat, heartbeatAnswer);
     e.onRequest(Method.shutdown, async () => {
       this.requireInitialized();
       await this.closeAll();
@@ -175,7 +189,8 @@ export class RpcServer {
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
-    return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}) }, opParams);
+    const xid = p.outcomeToken === undefined ? undefined : this.xidReporter(p.outcomeToken);
+    return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) }, opParams);
   }
 
   /** `execute batchInsert` from a frame a thread decoded: the params were checked there. */
@@ -197,6 +212,14 @@ export class RpcServer {
     return (done, total) => this.endpoint.notify(Method.progress, { token, value: { kind: 'report', done, total } });
   }
 
+  /** `transaction/xid` for a request that carried an outcomeToken; `delivered` waits until it is with the OS. */
+  private xidReporter(token: string | number): XidReport {
+    return {
+      began: (xid) => this.endpoint.notify(Method.transactionXid, { token, xid } satisfies TransactionXidParams),
+      delivered: () => this.writer.drain(),
+    };
+  }
+
   private requireInitialized(): void {
     if (!this.initialized) throw notInitialized();
   }
@@ -216,6 +239,12 @@ export class RpcServer {
     })();
     return this.stopping;
   }
+}
+
+/** The heartbeat's answer: proof the loop runs, and the memory reading a crash report shows. */
+function heartbeatAnswer(): HeartbeatResult {
+  const { rss, heapUsed, heapTotal } = process.memoryUsage();
+  return { memory: { rss, heapUsed, heapTotal } };
 }
 
 function notInitialized(): ResponseError<undefined> {

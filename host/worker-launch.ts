@@ -1,0 +1,53 @@
+import type pino from 'pino';
+import type { Framing } from '../shared/transport/framing';
+import { sandboxLaunch, type SandboxOptions } from './sandbox';
+import type { WorkerProcessOptions } from './worker-process';
+
+/** How to start a plugin's worker. */
+export interface PluginDefinition {
+  command: string;
+  args: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What a worker is started with, beyond its definition. */
+export interface LaunchSettings {
+  definition: PluginDefinition;
+  framing: Framing;
+  logger: pino.Logger;
+  startTimeoutMs: number;
+  stopTimeoutMs: number;
+  /** V8 heap cap of the worker (node workers only). */
+  maxMemoryMb?: number;
+  /** Run the worker under Node's permission model with a minimal environment (node workers only). */
+  sandbox?: SandboxOptions;
+  /** Largest message the worker accepts (bytes). */
+  maxMessageBytes?: number;
+  hostName?: string;
+}
+
+/** The process options of one worker: node flags (heap cap, sandbox), the worker's own flags, its environment. */
+export function launchOptions(settings: LaunchSettings): WorkerProcessOptions {
+  const isNode = settings.definition.command === process.execPath;
+  const nodeFlags = settings.maxMemoryMb !== undefined && isNode ? [`--max-old-space-size=${settings.maxMemoryMb}`] : [];
+  let env = settings.definition.env;
+  if (settings.sandbox && isNode) {
+    const script = settings.definition.args[settings.definition.args.length - 1]!;
+    const launch = sandboxLaunch(script, settings.sandbox);
+    nodeFlags.push(...launch.nodeFlags);
+    env = launch.env;
+  }
+  const workerArgs = ['--framing', settings.framing];
+  if (settings.maxMessageBytes !== undefined) workerArgs.push('--max-message-bytes', String(settings.maxMessageBytes));
+  return {
+    command: settings.definition.command,
+    args: [...nodeFlags, ...settings.definition.args, ...workerArgs],
+    framing: settings.framing,
+    ...(env ? { env } : {}),
+    logger: settings.logger,
+    startTimeoutMs: settings.startTimeoutMs,
+    stopTimeoutMs: settings.stopTimeoutMs,
+    ...(settings.hostName ? { hostName: settings.hostName } : {}),
+    ...(settings.maxMessageBytes !== undefined ? { maxMessageBytes: settings.maxMessageBytes } : {}),
+  };
+}

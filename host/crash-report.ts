@@ -40,6 +40,8 @@ export interface CrashReport {
 /** V8's last words when a heap limit (`--max-old-space-size`) is reached. */
 const HEAP_EXHAUSTED = /heap out of memory|Reached heap limit/i;
 const STDERR_LINES = 10;
+/** A frame of a native stack trace (V8's fatal errors print one): noise for an operator. */
+const NATIVE_FRAME = /^\s*\d+: 0x[0-9a-f]+ /;
 const STDERR_LINE_CHARS = 300;
 
 /** The reason of an exit, from what the host knows (its own kill) and the worker's last stderr lines. */
@@ -58,7 +60,7 @@ export function crashReport(
   memory: MemoryReading | undefined,
   stderrTail: readonly string[],
 ): CrashReport {
-  const stderr = stderrTail.slice(-STDERR_LINES).map((line) => redactConnectionString(line.slice(0, STDERR_LINE_CHARS)));
+  const stderr = stderrTail.filter((line) => line.trim() !== '' && !NATIVE_FRAME.test(line)).slice(-STDERR_LINES).map((line) => redactConnectionString(line.slice(0, STDERR_LINE_CHARS)));
   return { reason, exitCode: exit.exitCode, signal: exit.signal, inFlight, ...(memory ? { memory } : {}), stderr };
 }
 

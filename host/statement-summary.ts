@@ -43,7 +43,7 @@ export function summarizeStatement(sql: string): string {
       const end = sql.indexOf(tag, i + tag.length);
       i = end === -1 ? n : end + tag.length;
       out += '?';
-    } else if (c >= '0' && c <= '9' && !IDENT.test(out[out.length - 1] ?? ' ')) {
+    } else if ((isDigit(c) || (c === '.' && isDigit(next))) && !IDENT.test(out[out.length - 1] ?? ' ')) {
       const number = /^(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9_]*\.?[0-9_]+(?:[eE][+-]?[0-9]+)?)/.exec(sql.slice(i, i + 100));
       i += Math.max(1, number?.[0].length ?? 1);
       out += '?';
@@ -54,6 +54,10 @@ export function summarizeStatement(sql: string): string {
   }
   const text = out.replace(/\s+/g, ' ').trim();
   return text.length > MAX_STATEMENT_SUMMARY || i < n ? `${text.slice(0, MAX_STATEMENT_SUMMARY)}…` : text;
+}
+
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
 }
 
 /** Index after a `/* … *\/` comment (they nest in PostgreSQL). */

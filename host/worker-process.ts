@@ -227,6 +227,9 @@ export class WorkerProcess {
   }
 }
 
+/** stderr lines kept: enough for V8's last words above its native stack trace (a crash report shows fewer). */
+const STDERR_TAIL_LINES = 50;
+
 const PINO_LEVELS: Record<number, pino.Level> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 /** Worker stderr → host logger: pino lines keep their level, anything else is a warning. */
@@ -234,7 +237,7 @@ function pipeLogs(child: ChildProcessWithoutNullStreams, logger: pino.Logger, ta
   const lines = readline.createInterface({ input: child.stderr });
   lines.on('line', (line) => {
     tail.push(line.slice(0, 1000));
-    if (tail.length > 20) tail.shift();
+    if (tail.length > STDERR_TAIL_LINES) tail.shift();
     if (line.startsWith('{')) {
       try {
         const entry = JSON.parse(line) as { level?: number; msg?: string; time?: number; pid?: number; name?: string };

@@ -4,6 +4,7 @@
  *   lookup (default)  primary-key lookup at 1 and 64 in flight.
  *   supervision       worker cold start and recovery after SIGKILL (medians of 20).
  *   batch             100k-row batchInsert vs COPY, ping latency during it, piscina on/off.
+ *   transaction       a 3-statement transaction call with transaction ids learned (commitOutcome) on vs off.
  * Env: BENCH_SECONDS (measured seconds per cell, default 5),
  *      BENCH_WARMUP_SECONDS (warm-up per cell, default 1),
  *      BENCH_ROUNDS (rounds a cell's time is split into, contenders taking turns; default 5).
@@ -17,12 +18,14 @@ import { startBenchServer, type BenchServer } from './bench/bench-server';
 import { batchSuite } from './bench/batch-suite';
 import { lookupSuite } from './bench/lookup-suite';
 import { supervisionSuite } from './bench/supervision-suite';
+import { transactionSuite } from './bench/transaction-suite';
 import type { BenchSettings, Suite } from './bench/suite';
 
 const SUITES: Record<string, Suite> = {
   lookup: lookupSuite,
   supervision: supervisionSuite,
   batch: batchSuite,
+  transaction: transactionSuite,
 };
 const DEFAULT_SUITE = 'lookup';
 

@@ -2,9 +2,10 @@
  * postgres-plugin: the in-process plugin class, the protocol declarations, and
  * (under `postgres-plugin/host`) the host library that runs it out of process.
  */
-export { PostgresPlugin, initialize, type PluginContext, type StatementInput } from './worker/postgres-plugin';
+export { PostgresPlugin, initialize, type PluginContext, type PluginServices, type ConsoleLikeLogger, type StatementInput } from './worker/postgres-plugin';
 export { PluginError, type PluginErrorData } from './shared/plugin-error';
-export { PluginErrorCode, RpcErrorCode } from './shared/error-codes';
+export { ErrorCodes, PluginErrorCode, RpcErrorCode } from './shared/error-codes';
+export { GenericErrorCode } from './shared/generic-plugin-errors';
 export { pluginConfigSchema, normalizeConfig, type PluginConfig, type NormalizedConfig } from './shared/config-schema';
 export { CONFIG_DEFAULTS } from './shared/config-defaults';
 export { Method, PROTOCOL_VERSION, PLUGIN_NAME } from './shared/protocol';

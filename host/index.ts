@@ -17,7 +17,10 @@ export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions, type 
 export { sandboxLaunch, SANDBOX_ENV_ALLOW_LIST, type SandboxOptions } from './sandbox';
 export { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
 export type { PluginResult } from './envelope';
+export type { StreamQuery, StreamOptions } from './result-stream';
 export { PluginError, type PluginErrorData } from '../shared/plugin-error';
-export { PluginErrorCode, RpcErrorCode } from '../shared/error-codes';
+export { ErrorCodes, PluginErrorCode, RpcErrorCode } from '../shared/error-codes';
+export { GenericErrorCode } from '../shared/generic-plugin-errors';
 export type { PluginConfig } from '../shared/config-schema';
 export type { QueryResult, ExecuteResult, ConnectionStats, FieldInfo } from '../shared/results';
+export type { OpenCursorResult, FetchResult } from '../shared/cursor-params';

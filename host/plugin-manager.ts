@@ -13,14 +13,19 @@ import type { Framing } from '../shared/transport/framing';
 import { parseOrThrow } from '../shared/validation';
 import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
+import { compactRows } from './compact-rows';
+import { streamRows, type StreamCall, type StreamOptions, type StreamQuery } from './result-stream';
 import { failed, ok, type PluginResult } from './envelope';
+import { PluginCatalog, type PluginFolderOptions, type PluginLoadReport } from './plugin-catalog';
+import { checkModulePlugins, presentError } from './plugin-startup';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
+import { retire, retireIdle, retireLeastRecentlyUsed } from './worker-retirement';
 
 export type { PluginDefinition } from './worker-supervisor';
 
-export interface PluginManagerOptions {
+export interface PluginManagerOptions extends PluginFolderOptions {
   /** Host logger; worker logs are re-emitted through it. Default: pino on stderr at `info`. */
   logger?: pino.Logger;
   /** Extra or replacement plugins by name; `postgres-plugin` is always known. */
@@ -132,6 +137,8 @@ export class PluginManager extends EventEmitter {
   private readonly idleSweep: NodeJS.Timeout;
   private closed = false;
   private stopping: Promise<void> | undefined;
+  private readonly catalog: PluginCatalog;
+  private loading: Promise<PluginLoadReport> | undefined;
 
   constructor(options: PluginManagerOptions = {}) {
     super();
@@ -139,17 +146,16 @@ export class PluginManager extends EventEmitter {
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
-    const { logger: _l, plugins: _p, restart, ...rest } = options;
+    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, ...rest } = options;
     this.options = {
       ...DEFAULTS,
       ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof DEFAULTS>),
       restart: { ...DEFAULT_RESTART_POLICY, ...restart },
     };
-    this.definitions = new Map<string, PluginDefinition>([
-      [PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }],
-      ...Object.entries(options.plugins ?? {}),
-    ]);
-    this.idleSweep = setInterval(() => this.retireIdle(), Math.min(this.options.workerIdleTimeoutMs, 30_000));
+    // Plugins found in `pluginsDir` (read, never run here) may replace the bundled one; the explicit ones win.
+    this.catalog = new PluginCatalog(options, this.logger, new Set(Object.keys(options.plugins ?? {})));
+    this.definitions = new Map<string, PluginDefinition>([[PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }], ...this.catalog.definitions(), ...Object.entries(options.plugins ?? {})]);
+    this.idleSweep = setInterval(() => this.options.isolation === 'tenant' && retireIdle(this.supervisors, this.options.workerIdleTimeoutMs), Math.min(this.options.workerIdleTimeoutMs, 30_000));
     this.idleSweep.unref();
   }
 
@@ -171,7 +177,7 @@ export class PluginManager extends EventEmitter {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
       return await this.send<T>(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
     } catch (error) {
-      return failed(asPluginError(error));
+      return failed(presentError(pluginName, asPluginError(error)));
     }
   }
 
@@ -185,10 +191,27 @@ export class PluginManager extends EventEmitter {
       // An out-of-range timeout is the worker's to refuse; the deadline must not overflow setTimeout meanwhile.
       const timeoutMs = Math.min(this.timeoutFor(pluginName, instanceId, config, params), MAX_TIMEOUT_MS);
       const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
-      return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
+      const compact = compactRows(operation, params);
+      if (compact === undefined) return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
+      return ok(compact.restore(await supervisor.execute(instanceId, config, operation, compact.params, bounds, options.onProgress)) as T);
     } catch (error) {
-      return failed(asPluginError(error));
+      return failed(presentError(pluginName, asPluginError(error)));
     }
+  }
+
+  /** Checks the plugins of `pluginsDir` once, at startup: what works, what is broken and why (see plugin-startup.ts). */
+  loadPlugins(): Promise<PluginLoadReport> {
+    const forget = (name: string, instanceId: string) => (this.definitions.delete(name), retire(this.supervisors, this.keyFor(name, instanceId)));
+    return (this.loading ??= checkModulePlugins(this.catalog, this, forget));
+  }
+
+  /**
+   * A result of any size in batches of rows, through a cursor, memory bounded on both sides (result-stream):
+   * `for await (const rows of plugins.stream(plugin, instanceId, config, { sql, batchSize }))`; throws PluginError.
+   */
+  stream<Row = Record<string, unknown>>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, query: StreamQuery, options: StreamOptions = {}): AsyncGenerator<Row[], void, undefined> {
+    const call: StreamCall = (operation, params, signal) => this.executePlugin(pluginName, instanceId, config, operation, params, signal ? { signal } : {});
+    return streamRows<Row>(call, query, options);
   }
 
   /** Stops every worker: `shutdown` (transactions rolled back, pools ended), `exit`, SIGKILL after the bound. */
@@ -227,9 +250,9 @@ export class PluginManager extends EventEmitter {
     if (this.closed) throw Errors.workerUnavailable('the plugin manager was shut down');
     const definition = this.definitions.get(pluginName);
     if (!definition) {
-      throw Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
+      throw this.catalog.brokenError(pluginName) ?? Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
     }
-    if (this.supervisors.size >= this.options.maxWorkers && !this.retireLeastRecentlyUsed()) {
+    if (this.supervisors.size >= this.options.maxWorkers && !retireLeastRecentlyUsed(this.supervisors)) {
       throw Errors.workerUnavailable(`maxWorkers (${this.options.maxWorkers}) reached and every worker is busy`);
     }
     const tenant = key.includes('\u0000') ? key.slice(key.indexOf('\u0000') + 1) : undefined;
@@ -246,7 +269,7 @@ export class PluginManager extends EventEmitter {
       commitOutcome: this.options.commitOutcome,
       commitOutcomeTimeoutMs: this.options.commitOutcomeTimeoutMs,
       ...(this.options.maxMemoryMb !== undefined ? { maxMemoryMb: this.options.maxMemoryMb } : {}),
-      ...(this.options.sandbox ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
+      ...(this.options.sandbox && definition.sandbox !== false ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
@@ -266,29 +289,6 @@ export class PluginManager extends EventEmitter {
     const own = params?.timeout;
     if (typeof own === 'number' && own > 0) return own;
     return this.queryTimeouts.get(key) ?? CONFIG_DEFAULTS.options.queryTimeout;
-  }
-
-  private retireIdle(): void {
-    if (this.options.isolation !== 'tenant') return;
-    const now = Date.now();
-    for (const [key, s] of this.supervisors) {
-      if (s.inFlight === 0 && s.openTransactions === 0 && now - s.lastUsed > this.options.workerIdleTimeoutMs) {
-        this.supervisors.delete(key);
-        void s.stop();
-      }
-    }
-  }
-
-  private retireLeastRecentlyUsed(): boolean {
-    let oldest: [string, WorkerSupervisor] | undefined;
-    for (const entry of this.supervisors) {
-      const s = entry[1];
-      if (s.inFlight === 0 && s.openTransactions === 0 && (!oldest || s.lastUsed < oldest[1].lastUsed)) oldest = entry;
-    }
-    if (!oldest) return false;
-    this.supervisors.delete(oldest[0]);
-    void oldest[1].stop();
-    return true;
   }
 }
 

@@ -1,14 +1,8 @@
 import type pino from 'pino';
 import type { Framing } from '../shared/transport/framing';
+import type { PluginDefinition } from './plugin-definition';
 import { sandboxLaunch, type SandboxOptions } from './sandbox';
 import type { WorkerProcessOptions } from './worker-process';
-
-/** How to start a plugin's worker. */
-export interface PluginDefinition {
-  command: string;
-  args: readonly string[];
-  env?: NodeJS.ProcessEnv;
-}
 
 /** What a worker is started with, beyond its definition. */
 export interface LaunchSettings {

@@ -49,6 +49,7 @@ export class WorkerProcess {
   private killReason: KillReason | undefined;
   private readonly exitListeners: ((error: WorkerExitedError) => void)[] = [];
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
+  private readonly requestHandlers = new Map<string, (params: unknown) => unknown>();
   /** The worker's last stderr lines (already redacted by the worker), to explain a failed start. */
   readonly stderrTail: string[] = [];
 
@@ -75,6 +76,12 @@ export class WorkerProcess {
   onNotification(method: string, handler: (params: unknown) => void): void {
     this.notificationHandlers.set(method, handler);
     this.endpoint?.onNotification(method, handler);
+  }
+
+  /** Serves a worker→host request (the generic worker's calls of the host's services). */
+  onRequest(method: string, handler: (params: unknown) => unknown): void {
+    this.requestHandlers.set(method, handler);
+    this.endpoint?.onRequest(method, handler);
   }
 
   /** Spawns the worker and completes the `initialize` handshake. */
@@ -105,6 +112,7 @@ export class WorkerProcess {
     child.stdin.on('error', () => undefined); // EPIPE after the worker died: the exit handler reports it
     const endpoint = new RpcEndpoint(reader, writer, { logger, idPrefix: 'h' });
     for (const [method, handler] of this.notificationHandlers) endpoint.onNotification(method, handler);
+    for (const [method, handler] of this.requestHandlers) endpoint.onRequest(method, handler);
     this.endpoint = endpoint;
     // What the worker wrote before it died is read to the end first (an answer, a transaction id reported
     // before a COMMIT): 'close' comes once its pipes are drained, bounded in case something else holds them.

@@ -14,7 +14,7 @@ import { launchOptions, type LaunchSettings } from './worker-launch';
 import { WorkerProcess, type RequestOptions } from './worker-process';
 import { WorkerSessions, type CancelSummary } from './worker-sessions';
 
-export type { PluginDefinition } from './worker-launch';
+export type { PluginDefinition } from './plugin-definition';
 
 export interface SupervisorOptions extends LaunchSettings {
   name: string;
@@ -204,6 +204,7 @@ export class WorkerSupervisor {
       const worker = new WorkerProcess(launchOptions(options));
       const sessions = new WorkerSessions();
       worker.onNotification(Method.instanceState, (params) => options.onInstanceState(params as InstanceStateParams));
+      for (const [method, handler] of Object.entries(options.definition.requestHandlers ?? {})) worker.onRequest(method, handler);
       // The worker ends handles on its own too (idle timeout, a config change, closeAllConnections):
       // they stop counting as open, so the worker can be retired when idle.
       worker.onNotification(Method.transactionEnded, (params) => {

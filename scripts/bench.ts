@@ -4,6 +4,7 @@
  *   lookup (default)  primary-key lookup at 1 and 64 in flight.
  *   supervision       worker cold start and recovery after SIGKILL (medians of 20).
  *   batch             100k-row batchInsert vs COPY, ping latency during it, piscina on/off.
+ *   results           1000-row selects at 1 and 4 in flight; streaming 1,000,000 rows (time, peak RSS).
  *   transaction       a 3-statement transaction call with transaction ids learned (commitOutcome) on vs off.
  * Env: BENCH_SECONDS (measured seconds per cell, default 5),
  *      BENCH_WARMUP_SECONDS (warm-up per cell, default 1),
@@ -17,6 +18,7 @@ import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { startBenchServer, type BenchServer } from './bench/bench-server';
 import { batchSuite } from './bench/batch-suite';
 import { lookupSuite } from './bench/lookup-suite';
+import { resultsSuite } from './bench/results-suite';
 import { supervisionSuite } from './bench/supervision-suite';
 import { transactionSuite } from './bench/transaction-suite';
 import type { BenchSettings, Suite } from './bench/suite';
@@ -25,6 +27,7 @@ const SUITES: Record<string, Suite> = {
   lookup: lookupSuite,
   supervision: supervisionSuite,
   batch: batchSuite,
+  results: resultsSuite,
   transaction: transactionSuite,
 };
 const DEFAULT_SUITE = 'lookup';

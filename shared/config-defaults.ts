@@ -31,6 +31,16 @@ export const CONFIG_DEFAULTS = Object.freeze({
     maxReconnectAttempts: 5,
     /** Idle time (ms) after which an open transaction handle is rolled back. */
     transactionIdleTimeout: 60_000,
+    /**
+     * Bytes of a result's values (as PostgreSQL sends their text) past which a plain, not
+     * streamed, result fails with POSTGRES_RESULT_TOO_LARGE while it arrives: 32 MiB.
+     * Larger results are read with a cursor (openCursor / fetch, PluginManager.stream).
+     */
+    maxResultBytes: 32 * 1024 * 1024,
+    /** Idle time (ms) after which an open cursor is closed and its connection returned. */
+    cursorIdleTimeout: 60_000,
+    /** Cursors one instance may hold open at once; each holds a connection (or its transaction's). */
+    maxCursors: 16,
   }),
   logging: Object.freeze({
     level: 'info' as const,

@@ -13,6 +13,8 @@ import { durationMsSchema, timeoutMsSchema } from './timeout-limits';
 const port = z.number().int().min(1).max(65_535);
 const millis = durationMsSchema;
 const positiveMillis = timeoutMsSchema;
+/** The largest `options.maxResultBytes`: 1 GiB (the worker holds a result whole before it answers). */
+const MAX_RESULT_BYTES = 1024 * 1024 * 1024;
 
 export const sslConfigSchema = z.union([
   z.boolean(),
@@ -61,6 +63,9 @@ const optionsSchema = z
     maxReconnectAttempts: z.number().int().min(0).max(1_000).optional(),
     transactionIdleTimeout: positiveMillis.optional(),
     maxResultRows: z.number().int().min(1).optional(),
+    maxResultBytes: z.number().int().min(1).max(MAX_RESULT_BYTES).optional(),
+    cursorIdleTimeout: positiveMillis.optional(),
+    maxCursors: z.number().int().min(1).max(10_000).optional(),
   })
   .strict();
 
@@ -167,6 +172,12 @@ export interface NormalizedConfig {
     transactionIdleTimeout: number;
     /** Results with more rows fail with POSTGRES_RESULT_TOO_LARGE; unlimited when absent. */
     maxResultRows?: number;
+    /** A result (not streamed) whose values' text passes this many bytes fails with POSTGRES_RESULT_TOO_LARGE while it arrives. */
+    maxResultBytes: number;
+    /** Idle time (ms) after which an open cursor is closed. */
+    cursorIdleTimeout: number;
+    /** Cursors one instance may hold open at once. */
+    maxCursors: number;
   };
   logging: {
     level: NonNullable<LoggingConfig['level']>;

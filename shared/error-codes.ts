@@ -15,6 +15,7 @@ export const PluginErrorCode = {
   INVALID_PARAMS: 'POSTGRES_INVALID_PARAMS',
   UNKNOWN_OPERATION: 'POSTGRES_UNKNOWN_OPERATION',
   TRANSACTION_NOT_FOUND: 'POSTGRES_TRANSACTION_NOT_FOUND',
+  CURSOR_NOT_FOUND: 'POSTGRES_CURSOR_NOT_FOUND',
   QUERY_CANCELLED: 'POSTGRES_QUERY_CANCELLED',
   RESULT_TOO_LARGE: 'POSTGRES_RESULT_TOO_LARGE',
   WORKER_CRASHED: 'POSTGRES_WORKER_CRASHED',
@@ -22,6 +23,15 @@ export const PluginErrorCode = {
 } as const;
 
 export type PluginErrorCode = (typeof PluginErrorCode)[keyof typeof PluginErrorCode];
+
+/**
+ * The code of any error that crosses the wire: PostgreSQL's catalogue above, or
+ * the code a plugin other than PostgreSQL's chose (`PLUGIN_…`, its own `GREETER_…`).
+ */
+export type AnyErrorCode = PluginErrorCode | (string & {});
+
+/** The plugin documentation's name for the same catalogue: `ErrorCodes.CONNECTION_FAILED === 'POSTGRES_CONNECTION_FAILED'`. */
+export const ErrorCodes = PluginErrorCode;
 
 /**
  * SQLSTATEs after which repeating the whole request as-is is safe (docs/plugin-api.md#errors):
@@ -49,7 +59,7 @@ export const RpcErrorCode = {
 export type RpcErrorCode = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
 
 /** The JSON-RPC code a plugin error code travels under. */
-export function rpcCodeFor(code: PluginErrorCode): RpcErrorCode {
+export function rpcCodeFor(code: AnyErrorCode): RpcErrorCode {
   switch (code) {
     case PluginErrorCode.INVALID_PARAMS:
       return RpcErrorCode.INVALID_PARAMS;

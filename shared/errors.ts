@@ -20,14 +20,15 @@ export const Errors = {
   unknownPlugin: (pluginName: string, known: readonly string[]) =>
     invalidParams([{ path: 'pluginName', message: `unknown plugin '${pluginName}'` }], { plugins: [...known] }),
 
+  /** `reason` is the driver's message, already scrubbed of secrets: it is `details.originalError` as documented. */
   connectionFailed: (reason: string, details: Record<string, unknown>, retryable: boolean) =>
-    new PluginError(PluginErrorCode.CONNECTION_FAILED, `Could not connect to PostgreSQL: ${reason}`, details, retryable),
+    new PluginError(PluginErrorCode.CONNECTION_FAILED, `Could not connect to PostgreSQL: ${reason}`, { ...details, originalError: reason }, retryable),
 
   connectionLost: (reason: string, details: Record<string, unknown>) =>
     new PluginError(
       PluginErrorCode.CONNECTION_FAILED,
       `Connection to PostgreSQL lost while the request was running (outcome unknown): ${reason}`,
-      { ...details, phase: 'query' },
+      { ...details, originalError: reason, phase: 'query' },
       false,
     ),
 
@@ -97,6 +98,15 @@ export const Errors = {
       PluginErrorCode.RESULT_TOO_LARGE,
       `Result has ${rows} rows, more than the configured limit of ${maxRows} (options.maxResultRows)`,
       { rows, maxRows },
+      false,
+    ),
+
+  /** A plain result passed `options.maxResultBytes` while it arrived: the statement was cancelled, nothing of it kept. */
+  resultBytesTooLarge: (maxBytes: number) =>
+    new PluginError(
+      PluginErrorCode.RESULT_TOO_LARGE,
+      `The result passed the limit of ${maxBytes} bytes (options.maxResultBytes) and was cancelled; read large results with a cursor (openCursor and fetch, or PluginManager.stream), or select fewer rows or columns`,
+      { maxBytes },
       false,
     ),
 

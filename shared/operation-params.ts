@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sqlTextSchema } from './sql-text';
 import { batchInsertParamsSchema } from './batch-params';
+import { closeCursorParamsSchema, fetchParamsSchema, openCursorParamsSchema } from './cursor-params';
 import { bindParamsSchema } from './bind-params';
 import {
   countParamsSchema,
@@ -76,6 +77,9 @@ export const operationParamsSchemas = {
   findOne: findOneParamsSchema,
   count: countParamsSchema,
   batchInsert: batchInsertParamsSchema,
+  openCursor: openCursorParamsSchema,
+  fetch: fetchParamsSchema,
+  closeCursor: closeCursorParamsSchema,
   createTable: createTableParamsSchema,
   alterTable: alterTableParamsSchema,
   dropTable: dropTableParamsSchema,

@@ -1,8 +1,8 @@
-import { PluginErrorCode, RpcErrorCode, rpcCodeFor } from './error-codes';
+import { RpcErrorCode, rpcCodeFor, type AnyErrorCode } from './error-codes';
 
 /** `error.data` of a failed JSON-RPC response (docs/plugin-api.md#errors). */
 export interface PluginErrorData {
-  code: PluginErrorCode;
+  code: AnyErrorCode;
   message: string;
   details: Record<string, unknown>;
   timestamp: string;
@@ -15,13 +15,15 @@ export interface PluginErrorData {
  * Host-local conditions use their own small error types instead.
  */
 export class PluginError extends Error {
-  readonly code: PluginErrorCode;
+  readonly code: AnyErrorCode;
   readonly details: Record<string, unknown>;
   readonly retryable: boolean;
   readonly timestamp: string;
+  /** Made from a peer's answer (`fromData`), not raised on this side of the pipe. */
+  readonly fromPeer: boolean = false;
 
   constructor(
-    code: PluginErrorCode,
+    code: AnyErrorCode,
     message: string,
     details: Record<string, unknown> = {},
     retryable = false,
@@ -50,18 +52,25 @@ export class PluginError extends Error {
     };
   }
 
-  /** Rebuilds an error received from the wire, when `data` has the contract's shape. */
+  /**
+   * Rebuilds an error received from the wire, when `data` has the contract's
+   * shape: a CONSTANT_CASE code (`POSTGRES_…`, or another plugin's own) and a message.
+   */
   static fromData(data: unknown): PluginError | undefined {
     if (typeof data !== 'object' || data === null) return undefined;
     const d = data as Partial<PluginErrorData>;
-    if (typeof d.code !== 'string' || !d.code.startsWith('POSTGRES_') || typeof d.message !== 'string') {
+    if (typeof d.code !== 'string' || !ERROR_CODE_SYNTAX.test(d.code) || typeof d.message !== 'string') {
       return undefined;
     }
-    const error = new PluginError(d.code as PluginErrorCode, d.message, isRecord(d.details) ? d.details : {}, d.retryable === true);
+    const error = new PluginError(d.code, d.message, isRecord(d.details) ? d.details : {}, d.retryable === true);
     if (typeof d.timestamp === 'string') (error as { timestamp: string }).timestamp = d.timestamp;
+    (error as { fromPeer: boolean }).fromPeer = true;
     return error;
   }
 }
+
+/** What a code of the wire looks like: `POSTGRES_QUERY_FAILED`, `PLUGIN_ERROR`, `GREETER_BAD_NAME`. */
+export const ERROR_CODE_SYNTAX = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

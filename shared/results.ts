@@ -30,4 +30,6 @@ export interface ConnectionStats {
   maxQueryTime: number;
   /** Open transaction handles; each holds one of the `total` connections. */
   openTransactions: number;
+  /** Open cursors; each holds one of the `total` connections, or its transaction's. */
+  openCursors: number;
 }

@@ -32,7 +32,9 @@ import {
 import { batchInsert } from './batch/batch-insert';
 import * as crud from './crud/crud-service';
 import { Instance } from './instance/instance';
-import type { PluginContext } from './instance/plugin-context';
+import type { InstanceContext, PluginContext, PluginServices } from './instance/plugin-context';
+import { toPluginLogger } from './runtime/console-logger';
+import type { LogLevel } from './runtime/logger';
 import * as schemaService from './schema/schema-service';
 import { fromAbortSignal, type Cancellation } from './statements/cancellation';
 import { firstRow, firstValue, toExecuteResult } from './statements/result-shapes';
@@ -56,19 +58,29 @@ export type TransactionOptions = Omit<TransactionParams, 'operations'>;
  */
 export class PostgresPlugin {
   private instance: Instance | undefined;
+  private context: PluginContext | undefined;
 
   constructor(context?: PluginContext) {
-    if (context) this.instance = new Instance(context);
+    if (context) this.instance = this.instanceFor(context);
   }
 
-  /** Validates the configuration (throws `POSTGRES_INVALID_PARAMS` naming each bad key) and prepares the pool. */
+  /**
+   * Validates the configuration (throws `POSTGRES_INVALID_PARAMS` naming each bad key) and prepares the pool.
+   * The context the plugin already has, passed again (the documentation's `new PostgresPlugin(context)` then
+   * `initialize(context)`), keeps its pool.
+   */
   async initialize(context?: PluginContext): Promise<void> {
-    if (context) {
-      const next = new Instance(context);
+    if (context && context !== this.context) {
+      const next = this.instanceFor(context);
       await this.instance?.closeConnections();
       this.instance = next;
     }
     this.ready();
+  }
+
+  /** The host's services of the context (the plugin system's registry), when it was given one. */
+  get services(): PluginServices | undefined {
+    return this.context?.services;
   }
 
   /** The normalised configuration in force. */
@@ -149,9 +161,12 @@ export class PostgresPlugin {
     return this.ready().runTransaction(parseOrThrow(transactionParamsSchema, input, 'params'));
   }
 
-  /** Opens a transaction handle that later statements join with `transactionId`. */
-  async beginTransaction(options: Omit<BeginTransactionParams, 'timeout'> = {}): Promise<{ transactionId: string }> {
-    return this.ready().transactions.begin(parseOrThrow(beginTransactionParamsSchema, options, 'params'));
+  /**
+   * Opens a transaction handle that later statements join with `transactionId`; resolves to its id, as the
+   * plugin documentation declares (`beginTransaction(): Promise<string>`; the wire answers `{ transactionId }`).
+   */
+  async beginTransaction(options: Omit<BeginTransactionParams, 'timeout'> = {}): Promise<string> {
+    return (await this.ready().transactions.begin(parseOrThrow(beginTransactionParamsSchema, options, 'params'))).transactionId;
   }
 
   async commit(transactionId: string): Promise<null> {
@@ -179,8 +194,12 @@ export class PostgresPlugin {
     return schemaService.dropTable(this.ready(), parseOrThrow(dropTableParamsSchema, { ...options, table }, 'params'));
   }
 
-  /** Table names of `schema` (default `public`), sorted; `schema: '*'` lists every non-system schema as `schema.table`. */
-  async listTables(options: { schema?: string } = {}): Promise<string[]> {
+  /**
+   * Table names of `schema` (default `public`), sorted; `'*'` lists every non-system schema as `schema.table`.
+   * `listTables('app')` as the documentation writes it, or `listTables({ schema: 'app' })` as on the wire.
+   */
+  async listTables(schema: string | { schema?: string } = {}): Promise<string[]> {
+    const options = typeof schema === 'string' ? { schema } : schema;
     return schemaService.listTables(this.ready(), parseOrThrow(listTablesParamsSchema, options, 'params'));
   }
 
@@ -233,6 +252,16 @@ export class PostgresPlugin {
     return signal ? { statement, cancellation: fromAbortSignal(signal) } : { statement };
   }
 
+  /** An Instance for the documentation's context: its logger, console-like or pino, made the plugin's logger. */
+  private instanceFor(context: PluginContext): Instance {
+    const { logger, services: _services, ...rest } = context;
+    const level = (context.config as { logging?: { level?: LogLevel } } | undefined)?.logging?.level ?? 'info';
+    const instanceContext: InstanceContext = logger ? { ...rest, logger: toPluginLogger(logger, level) } : rest;
+    const instance = new Instance(instanceContext);
+    this.context = context;
+    return instance;
+  }
+
   private ready(): Instance {
     if (!this.instance) {
       throw invalidParams([{ path: 'config', message: 'the plugin has no configuration; pass { config } to the constructor or initialize()' }]);
@@ -241,7 +270,8 @@ export class PostgresPlugin {
   }
 }
 
-export type { PluginContext } from './instance/plugin-context';
+export type { PluginContext, PluginServices } from './instance/plugin-context';
+export type { ConsoleLikeLogger } from './runtime/console-logger';
 
 /** Creates and initialises a plugin in one step. */
 export async function initialize(context: PluginContext): Promise<PostgresPlugin> {

@@ -80,3 +80,25 @@ export class CellMeasure {
     };
   }
 }
+
+/** What {@link measureInTurns} needs of the run's settings. */
+export interface TurnSettings {
+  seconds: number;
+  warmupSeconds: number;
+  rounds: number;
+}
+
+/**
+ * Measures each contender's operation at `concurrency`, the contenders taking
+ * turns round by round (cells compared with each other run next to each
+ * other in time; this VM's speed drifts over a minute). Results in the order given.
+ */
+export async function measureInTurns<C extends { operation: Operation }>(contenders: readonly C[], concurrency: number, settings: TurnSettings): Promise<{ contender: C; result: LoadResult }[]> {
+  const measures = contenders.map((contender) => ({ contender, measure: new CellMeasure(contender.operation, concurrency) }));
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const { measure } of measures) {
+      await measure.round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
+    }
+  }
+  return measures.map(({ contender, measure }) => ({ contender, result: measure.result() }));
+}

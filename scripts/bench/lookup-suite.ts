@@ -5,7 +5,7 @@
  * contenders taking turns in rounds. Returns the number of failed requests.
  */
 import { createLookupFixture } from './bench-server';
-import { CellMeasure } from './load-loop';
+import { measureInTurns } from './load-loop';
 import { lookupContenders } from './lookup-contenders';
 import { formatLookupReport, type Cell } from './lookup-report';
 import type { SuiteContext } from './suite';
@@ -27,14 +27,7 @@ export async function lookupSuite(ctx: SuiteContext): Promise<number> {
     // Concurrency outermost, and within it the contenders take turns round by round: the cells
     // compared with each other run next to each other in time.
     for (const concurrency of CONCURRENCIES) {
-      const measures = contenders.map((contender) => ({ contender, measure: new CellMeasure(contender.operation, concurrency) }));
-      for (let round = 0; round < settings.rounds; round++) {
-        for (const { measure } of measures) {
-          await measure.round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
-        }
-      }
-      for (const { contender, measure } of measures) {
-        const result = measure.result();
+      for (const { contender, result } of await measureInTurns(contenders, concurrency, settings)) {
         cells.push({ contender, concurrency, result });
         const failed = result.failures > 0 ? `, ${result.failures} FAILED` : '';
         console.log(`  measured ${contender.label} @${concurrency}: ${Math.round(result.throughput)} req/s${failed}`);

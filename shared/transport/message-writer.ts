@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
+import { EncodedJson } from './encoded-json';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Framing } from './framing';
 
 const RESOLVED = Promise.resolve();
@@ -23,6 +24,13 @@ export interface FramedMessageWriterOptions {
   onCongestion?: (congested: boolean) => void;
 }
 
+/** The message's JSON text; a result given as {@link EncodedJson} goes in as its text. */
+function messageJson(msg: Message): string {
+  const response = msg as Message & { id?: unknown; result?: unknown };
+  if (!(response.result instanceof EncodedJson)) return JSON.stringify(msg);
+  return '{"jsonrpc":"2.0","id":' + JSON.stringify(response.id) + ',"result":' + response.result.text + '}';
+}
+
 /**
  * Frames messages and coalesces every message written in one turn of the event
  * loop into a single `write` on the stream: under load many responses leave in
@@ -31,6 +39,8 @@ export interface FramedMessageWriterOptions {
  */
 export class FramedMessageWriter extends AbstractMessageWriter implements MessageWriter {
   private queue: string[] = [];
+  /** Whether every queued message is ASCII: then its bytes are written as latin1, a plain copy, not a UTF-8 encoding. */
+  private ascii = true;
   private scheduled = false;
   private closed = false;
   private congested = false;
@@ -57,7 +67,7 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
     if (this.closed) return RESOLVED;
     let json: string;
     try {
-      json = JSON.stringify(msg);
+      json = messageJson(msg);
     } catch (error) {
       // Past V8's longest string: no peer could be sent this.
       if (error instanceof RangeError) throw new MessageTooLargeError(undefined, this.maxMessageBytes);
@@ -66,6 +76,8 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
     // A UTF-8 byte is at least one UTF-16 unit and at most three: count bytes only when it matters.
     const bytes = this.contentLength || json.length * 3 > this.maxMessageBytes ? Buffer.byteLength(json, 'utf8') : json.length;
     if (bytes > this.maxMessageBytes) throw new MessageTooLargeError(bytes, this.maxMessageBytes);
+    // As many UTF-8 bytes as UTF-16 units: every one of them is ASCII (counted only with Content-Length).
+    if (!this.contentLength || bytes !== json.length) this.ascii = false;
     this.queue.push(this.contentLength ? `Content-Length: ${bytes}\r\n\r\n${json}` : json + '\n');
     if (!this.scheduled) {
       this.scheduled = true;
@@ -79,8 +91,10 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
     this.scheduled = false;
     if (this.queue.length === 0 || this.closed) return;
     const chunk = this.queue.length === 1 ? this.queue[0]! : this.queue.join('');
+    const encoding = this.ascii ? 'latin1' : 'utf8';
     this.queue = [];
-    if (!this.stream.write(chunk) && !this.congested && this.options.onCongestion) {
+    this.ascii = true;
+    if (!this.stream.write(chunk, encoding) && !this.congested && this.options.onCongestion) {
       this.congested = true;
       this.options.onCongestion(true);
       this.stream.once('drain', () => {

@@ -37,7 +37,7 @@ test('a wrong password gives POSTGRES_AUTH_FAILED', async () => {
   expect(JSON.stringify(res)).not.toContain(CANARY);
 });
 
-test('nothing listening gives POSTGRES_CONNECTION_FAILED with host and port', async () => {
+test("nothing listening gives POSTGRES_CONNECTION_FAILED with the documented details: host, port, originalError (the driver's message)", async () => {
   const port = freePortSync();
   const config = { host: '127.0.0.1', port, user: 'postgres', password: CANARY, database: 'postgres', logging: debugLogging, connectionTimeoutMillis: 1000 };
   const res = await plugins.executePlugin('postgres-plugin', 'nowhere', config, 'query', { sql: 'SELECT 1' });
@@ -45,7 +45,8 @@ test('nothing listening gives POSTGRES_CONNECTION_FAILED with host and port', as
   if (res.success) return;
   expect(res.error.code).toBe('POSTGRES_CONNECTION_FAILED');
   expect(res.error.retryable).toBe(true);
-  expect(res.error.details).toMatchObject({ host: '127.0.0.1', port });
+  expect(res.error.details).toMatchObject({ host: '127.0.0.1', port, originalError: expect.stringContaining('ECONNREFUSED') });
+  expect(res.error.details.reason).toBe(res.error.details.originalError); // the field it had before stays
   expect(JSON.stringify(res)).not.toContain(CANARY);
 });
 
@@ -56,7 +57,10 @@ test('a connection string with the canary: works, and fails without leaking it',
   const res = await plugins.executePlugin('postgres-plugin', 'url-bad', { connectionString: url.replace(/\/postgres$/, '/missing_db'), logging: debugLogging }, 'query', {
     sql: 'SELECT 1',
   });
-  expect(res.success === false && res.error).toMatchObject({ code: 'POSTGRES_CONNECTION_FAILED', details: { sqlState: '3D000' } });
+  expect(res.success === false && res.error).toMatchObject({
+    code: 'POSTGRES_CONNECTION_FAILED',
+    details: { sqlState: '3D000', host: server.host, port: server.port, originalError: 'database "missing_db" does not exist' },
+  });
   expect(JSON.stringify(res)).not.toContain(CANARY);
   expect(JSON.stringify(res)).not.toContain(encodeURIComponent(CANARY));
 });

@@ -51,11 +51,13 @@ test("tenant A's worker killed: tenant B's in-flight and later requests all succ
 });
 
 test("tenant A over its memory cap (a multi-million-row query) dies alone; tenant B is untouched", async () => {
-  await plugins.executePlugin('postgres-plugin', 'tenant-a:db', db.config, 'ping', {});
+  // The result budget at its largest (1 GiB), so the worker's memory cap is what the query passes.
+  const unbudgeted = { ...db.config, options: { maxResultBytes: 1024 * 1024 * 1024 } };
+  await plugins.executePlugin('postgres-plugin', 'tenant-a:db', unbudgeted, 'ping', {});
   const a = plugins.workerPid('postgres-plugin', 'tenant-a:db')!;
   const b = plugins.workerPid('postgres-plugin', 'tenant-b:db')!;
   const load = tenantBLoad(Date.now() + 6000);
-  const huge = await plugins.executePlugin('postgres-plugin', 'tenant-a:db', db.config, 'query', {
+  const huge = await plugins.executePlugin('postgres-plugin', 'tenant-a:db', unbudgeted, 'query', {
     sql: "SELECT g, repeat('x', 200) AS filler FROM generate_series(1, 5000000) g",
     timeout: 60_000,
   });

@@ -60,7 +60,7 @@ describe('transaction control is refused inside transactions, in any spelling', 
   });
 
   test('a readOnly handle stays read-only: COMMIT AND CHAIN is refused, the INSERT fails, commit writes nothing', async () => {
-    const { transactionId } = await plugin.beginTransaction({ readOnly: true });
+    const transactionId = await plugin.beginTransaction({ readOnly: true });
     expect((await rejection(plugin.query({ sql: '/* c */ commit and chain', transactionId }))).code).toBe('POSTGRES_INVALID_PARAMS');
     await rejection(plugin.query({ sql: 'SET TRANSACTION READ WRITE', transactionId }));
     await plugin.rollback(transactionId);
@@ -75,7 +75,7 @@ describe('transaction control is refused inside transactions, in any spelling', 
   });
 
   test('inside a handle, a script that commits and begins again is refused; rollback undoes the handle\'s work', async () => {
-    const { transactionId } = await plugin.beginTransaction();
+    const transactionId = await plugin.beginTransaction();
     await plugin.query({ sql: "INSERT INTO ledger (note) VALUES ('in handle')", transactionId });
     const error = await rejection(plugin.query({ sql: 'COMMIT; BEGIN', multiStatement: true, transactionId }));
     expect(error.code).toBe('POSTGRES_INVALID_PARAMS');
@@ -145,7 +145,7 @@ describe('session state does not outlive the request, in any spelling', () => {
 
 describe("the plugin's prepared statements survive what a caller does with prepared statements", () => {
   test('DEALLOCATE ALL inside a handle does not break the statements after it', async () => {
-    const { transactionId } = await plugin.beginTransaction();
+    const transactionId = await plugin.beginTransaction();
     await plugin.query({ sql: 'SELECT count(*) FROM ledger', transactionId });
     await plugin.query({ sql: 'DEALLOCATE ALL', transactionId });
     expect(await plugin.queryValue({ sql: 'SELECT count(*) FROM ledger', transactionId })).toBe('0');
@@ -153,7 +153,7 @@ describe("the plugin's prepared statements survive what a caller does with prepa
   });
 
   test("a caller's PREPARE of a name like the plugin's old ones does not collide; the plugin's own prefix is refused", async () => {
-    const { transactionId } = await plugin.beginTransaction();
+    const transactionId = await plugin.beginTransaction();
     for (let i = 0; i < 8; i++) await plugin.query({ sql: `PREPARE pp_${i} AS SELECT ${i}`, transactionId });
     expect(await plugin.queryValue({ sql: 'SELECT count(*) FROM ledger WHERE id > $1', params: [0], transactionId })).toBe('0');
     const refused = await rejection(plugin.query({ sql: 'PREPARE postgres_plugin_0 AS SELECT 1', transactionId }));

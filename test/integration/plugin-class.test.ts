@@ -235,7 +235,7 @@ test('a stale prepared plan inside a transaction fails cleanly (no retry into an
   const p = new PostgresPlugin({ config: { ...db.config, max: 1 } });
   await p.execute('CREATE TABLE shifting_tx (a int)');
   expect(await p.query('SELECT * FROM shifting_tx')).toMatchObject({ rowCount: 0 });
-  const { transactionId } = await p.beginTransaction();
+  const transactionId = await p.beginTransaction();
   await p.execute({ sql: 'ALTER TABLE shifting_tx ADD COLUMN b text', transactionId });
   const error = await rejection(p.query({ sql: 'SELECT * FROM shifting_tx', transactionId }));
   expect(error.code).toBe('POSTGRES_TRANSACTION_FAILED');

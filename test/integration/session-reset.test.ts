@@ -50,7 +50,7 @@ test('temp tables, advisory locks and cursors WITH HOLD do not outlive the reque
 });
 
 test('a SET inside a transaction handle is reset when the handle ends', async () => {
-  const { transactionId } = await plugin.beginTransaction();
+  const transactionId = await plugin.beginTransaction();
   await plugin.execute({ sql: 'SET work_mem = 12345', transactionId });
   await plugin.commit(transactionId);
   expect(await plugin.queryValue('SHOW work_mem')).not.toBe('12345kB');

@@ -102,7 +102,9 @@ describe('messages over the limit', () => {
 });
 
 describe('on the raw worker', () => {
-  const execute = (id: number, sql: string) => ({ jsonrpc: '2.0', id, method: 'execute', params: { instanceId: 'raw:db', operation: 'query', config: db.config, params: { sql } } });
+  // The result budget at its largest (1 GiB), so the answer, not the budget, is what passes a limit.
+  const unbudgeted = () => ({ ...db.config, options: { maxResultBytes: 1024 * 1024 * 1024 } });
+  const execute = (id: number, sql: string) => ({ jsonrpc: '2.0', id, method: 'execute', params: { instanceId: 'raw:db', operation: 'query', config: unbudgeted(), params: { sql } } });
 
   test('a result past the longest string V8 can write is answered POSTGRES_RESULT_TOO_LARGE, and the worker answers on', async () => {
     const worker = new RawWorker();
@@ -112,6 +114,7 @@ describe('on the raw worker', () => {
       worker.send(execute(1, "SELECT repeat('x', 1000000) FROM generate_series(1, 600)"));
       const res = await answer;
       expect(res.error?.data?.code).toBe('POSTGRES_RESULT_TOO_LARGE');
+      expect(res.error?.data?.details).not.toHaveProperty('maxBytes');
       expect((await worker.request(2, 'execute', execute(2, 'SELECT 5 AS n').params)).result.rows).toEqual([{ n: 5 }]);
     } finally {
       await worker.close();

@@ -11,12 +11,14 @@ import ts from 'typescript';
  */
 
 const ROOT = path.resolve(__dirname, '../..');
-const SOURCE_DIRS = ['shared', 'worker', 'host', 'scripts'];
+const SOURCE_DIRS = ['shared', 'worker', 'host', 'plugin-worker', 'nestjs', 'scripts', 'examples'];
 
 function sourceFiles(dir: string, ending = /\.(ts|mjs)$/): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
     const rel = path.join(dir, entry.name);
+    // An example's own tests are tests, not source; its plugins/ folder holds no source of this repository.
+    if (entry.isDirectory() && dir.startsWith('examples') && (entry.name === 'test' || entry.name === 'plugins')) continue;
     if (entry.isDirectory()) out.push(...sourceFiles(rel, ending));
     else if (ending.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(rel);
   }
@@ -77,6 +79,20 @@ test('shared/ imports neither host/ nor worker/; host/ and worker/ never import 
     if (top === 'host') {
       const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
       if (ts.preProcessFile(text, true, true).importedFiles.some((ref) => ref.fileName === 'pg' || ref.fileName.startsWith('pg-'))) wrong.push(`${file} → pg`);
+    }
+  }
+  expect(wrong).toEqual([]);
+});
+
+test('plugin-worker/ imports only shared/ (and host/ never imports it); nestjs/ never imports worker/ or plugin-worker/; an example imports its own files, scripts/ and the package by its name', () => {
+  const wrong: string[] = [];
+  for (const [file, imports] of graph) {
+    const top = file.split(path.sep)[0];
+    for (const target of imports) {
+      const targetTop = target.split(path.sep)[0]!;
+      if (top === 'plugin-worker' && !['shared', 'plugin-worker'].includes(targetTop)) wrong.push(`${file} → ${target}`);
+      if ((top === 'nestjs' || top === 'host') && ['worker', 'plugin-worker'].includes(targetTop)) wrong.push(`${file} → ${target}`);
+      if (top === 'examples' && !target.startsWith(path.dirname(file).split(path.sep).slice(0, 2).join(path.sep)) && targetTop !== 'scripts') wrong.push(`${file} → ${target}`);
     }
   }
   expect(wrong).toEqual([]);

@@ -150,3 +150,9 @@ export function extendedQuery(text: string, values?: readonly unknown[], options
 export function runExtended<Row extends pg.QueryResultRow = pg.QueryResultRow>(client: pg.ClientBase, text: string, values?: readonly unknown[]): Promise<pg.QueryResult<Row>> {
   return client.query<Row>(extendedQuery(text, values));
 }
+
+/** Whether a pg-cursor has read its result to the end or failed: its portal is closed and the session answers other queries again. */
+export function cursorFinished(cursor: object): boolean {
+  const state = (cursor as unknown as { state?: string }).state;
+  return state === 'done' || state === 'error';
+}

@@ -20,7 +20,8 @@ import { StatementRunner } from '../statements/statement-runner';
 import { runTransactionOperation, type TransactionOperationResult } from '../transactions/transaction-operation';
 import { TransactionStore } from '../transactions/transaction-store';
 import type { XidReport } from '../transactions/xid-report';
-import type { PluginContext } from './plugin-context';
+import { CursorStore } from '../cursors/cursor-store';
+import type { InstanceContext } from './plugin-context';
 
 /**
  * One configuration of the plugin at work: its pool, its statement path
@@ -33,6 +34,7 @@ export class Instance {
   /** Canonical fingerprint of the configuration: equal settings, equal fingerprint. */
   readonly fingerprint: string;
   readonly transactions: TransactionStore;
+  readonly cursors: CursorStore;
   private readonly errorContext: Omit<ErrorContext, 'phase'>;
   private readonly source: ConnectionSource;
   private readonly runner: StatementRunner;
@@ -40,7 +42,7 @@ export class Instance {
   private readonly lanes: StatementLanes | undefined;
 
   /** Validates the configuration: throws `POSTGRES_INVALID_PARAMS` naming each bad key. */
-  constructor(context: PluginContext) {
+  constructor(context: InstanceContext) {
     const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
     const logger: Logger = context.logger ?? createLogger(config.logging.level);
     this.config = config;
@@ -50,6 +52,7 @@ export class Instance {
     this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
     this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
     this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger, context.onTransactionEnded);
+    this.cursors = new CursorStore(this.source, this.transactions, config, this.errorContext, logger);
   }
 
   /** Whether the server answered the last checkout and no statement lost its connection since. */
@@ -149,11 +152,13 @@ export class Instance {
       avgQueryTime: round(stats.avgQueryTime),
       maxQueryTime: round(stats.maxQueryTime),
       openTransactions: this.transactions.size,
+      openCursors: this.cursors.size,
     };
   }
 
   /** Rolls back open transactions and ends the pool; the next statement opens a new one. */
   async closeConnections(): Promise<void> {
+    await this.cursors.closeAll();
     await this.transactions.rollbackAll();
     await this.source.end();
   }

@@ -2,17 +2,34 @@ import type { PluginConfig } from '../../shared/config-schema';
 import type { TransactionReason } from '../../shared/errors';
 import type { StateListener } from '../connection/connection-source';
 import type { SessionListener } from '../connection/session-setup';
+import type { ConsoleLikeLogger } from '../runtime/console-logger';
 import type { Logger } from '../runtime/logger';
 
-/** What the plugin is created with: its configuration and, optionally, a logger. */
+/** The plugin system's registry of shared services, as the plugin documentation's context carries it. */
+export interface PluginServices {
+  getService<T = unknown>(name: string): T | undefined;
+  hasService(name: string): boolean;
+}
+
+/**
+ * What the plugin is created with, in the plugin documentation's shape
+ * `{ config, services, logger }`: its configuration, the host's services
+ * (optional; the PostgreSQL plugin needs none) and a logger.
+ */
 export interface PluginContext {
   config: PluginConfig;
-  /** A pino logger; by default one on stderr at `config.logging.level`. */
-  logger?: Logger;
+  services?: PluginServices;
+  /** A pino logger, or anything with the console methods; by default pino on stderr at `config.logging.level`. */
+  logger?: Logger | ConsoleLikeLogger;
   /** Told when connectivity changes: `connected`, `reconnecting` (with attempt), `failed`. */
   onStateChange?: StateListener;
   /** Told when a transaction handle ends, for any reason (commit, rollback, idle timeout, close). */
   onTransactionEnded?: (transactionId: string, reason: TransactionReason) => void;
   /** Told when a pooled session opens (its backend pid and cancel key) and closes. */
   onSession?: SessionListener;
+}
+
+/** What an `Instance` is made from: the context with its logger made a pino logger. */
+export interface InstanceContext extends Omit<PluginContext, 'logger' | 'services'> {
+  logger?: Logger;
 }

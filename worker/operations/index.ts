@@ -2,6 +2,7 @@ import type { OperationName } from '../../shared/operation-params';
 import { batchOperations } from './batch-operations';
 import { connectionOperations } from './connection-operations';
 import { crudOperations } from './crud-operations';
+import { cursorOperations } from './cursor-operations';
 import type { Operation } from './operation';
 import { queryOperations } from './query-operations';
 import { schemaOperations } from './schema-operations';
@@ -14,6 +15,7 @@ export const operations: Record<OperationName, Operation> = {
   ...transactionOperations,
   ...crudOperations,
   ...batchOperations,
+  ...cursorOperations,
   ...schemaOperations,
 } as Record<OperationName, Operation>;
 

@@ -29,6 +29,7 @@ import { faultHooksEnabled, probeSandbox, runFault } from '../runtime/fault-hook
 import { InstanceRegistry } from '../instance/instance-registry';
 import type { Logger } from '../runtime/logger';
 import { openRpcDocument } from './openrpc';
+import { encodeInSlices } from './sliced-encoding';
 import { operations } from '../operations';
 import type { XidReport } from '../transactions/xid-report';
 
@@ -190,7 +191,7 @@ export class RpcServer {
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
     const xid = p.outcomeToken === undefined ? undefined : this.xidReporter(p.outcomeToken);
-    return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) }, opParams);
+    return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) }, opParams).then(encodeInSlices);
   }
 
   /** `execute batchInsert` from a frame a thread decoded: the params were checked there. */

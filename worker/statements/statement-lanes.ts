@@ -6,7 +6,7 @@ import { Errors } from '../../shared/errors';
 import type { Cancellation } from './cancellation';
 import type { ConnectionSource } from '../connection/connection-source';
 import type { Logger } from '../runtime/logger';
-import { pipelinedQuery, submit } from '../connection/pg-internals';
+import { submit } from '../connection/pg-internals';
 import { Lane, type LaneEntry } from './lane';
 import { isIndependentRowStatement } from '../sql/statement-kinds';
 import type { StatementRunner } from './statement-runner';
@@ -120,11 +120,15 @@ export class StatementLanes {
       if (cancelledEarly) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
       return RUN_ALONE;
     }
+    // Past options.maxResultBytes the statement is cancelled on the server like a host cancel.
+    const budget = this.runner.budget(() => {
+      if (entry) lane.cancel(entry);
+    });
     try {
       const result = await new Promise<pg.QueryResult>((resolve, reject) => {
         const sent: LaneEntry = {
           cancelled: false,
-          query: pipelinedQuery(this.runner.queryConfig(p), (error, res) => {
+          query: this.runner.query(p, budget, (error, res) => {
             this.answered(lane, sent);
             if (error) reject(error);
             else resolve(res);
@@ -136,6 +140,10 @@ export class StatementLanes {
       });
       return this.runner.completed(p, started, result);
     } catch (error) {
+      if (budget.wasExceeded) {
+        this.runner.failed(p, started, error, true);
+        throw budget.error();
+      }
       const cancelled = entry?.cancelled ?? false;
       // A statement run again alone is counted (and logged) there.
       if (this.runsAgainAlone(lane, error, cancelled)) return RUN_ALONE;

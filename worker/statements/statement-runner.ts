@@ -11,7 +11,8 @@ import type { Logger } from '../runtime/logger';
 import { QueryStats } from './query-stats';
 import { noteStatement } from '../connection/session-reset';
 import { cancelRunningStatement } from '../connection/cancel-request';
-import { extendedQuery, forgetPreparedStatement, forgetPreparedStatements, simpleQuery } from '../connection/pg-internals';
+import { extendedQuery, forgetPreparedStatement, forgetPreparedStatements, pipelinedQuery, simpleQuery, submit } from '../connection/pg-internals';
+import { ResultBudget } from './result-budget';
 import { readStatement } from '../sql/statement-reading';
 import { PREPARED_NAME_PREFIX, PreparedStatementCache } from './prepared-statement-cache';
 
@@ -72,14 +73,17 @@ export class StatementRunner {
       });
     }
     let failed = false;
+    // Past options.maxResultBytes the statement is cancelled like a timed-out one.
+    const budget = this.budget(cancel);
     try {
       const result =
         timeout !== undefined && timeout > this.sessionTimeout
-          ? await this.withStatementTimeout(client, timeout, () => this.send(client, p))
-          : await this.send(client, p);
+          ? await this.withStatementTimeout(client, timeout, () => this.send(client, p, budget))
+          : await this.send(client, p, budget);
       return this.checkRows(result);
     } catch (error) {
       failed = true;
+      if (budget.wasExceeded) throw budget.error();
       const ctx: ErrorContext = { ...this.errorContext, phase: 'query', cancelled };
       if (timedOut && timeout !== undefined) ctx.timedOutAfterMs = timeout;
       ctx.statementTimeoutMs = this.sessionTimeout;
@@ -93,9 +97,19 @@ export class StatementRunner {
     }
   }
 
-  /** The extended-protocol query for `p`: named when prepared statements are on and the text is preparable. */
-  queryConfig(p: StatementParams): pg.QueryConfig {
-    return extendedQuery(p.sql, p.params as unknown[] | undefined, { name: this.prepared?.nameFor(p.sql), rowMode: p.rowMode });
+  /** The byte budget of one result (options.maxResultBytes); `cancel` stops the statement on the server. */
+  budget(cancel: () => void): ResultBudget {
+    return new ResultBudget(this.config.options.maxResultBytes, cancel);
+  }
+
+  /**
+   * The extended-protocol query for `p`, its rows counted by `budget`, answered
+   * through `callback`: named when prepared statements are on and the text is preparable.
+   */
+  query(p: StatementParams, budget: ResultBudget, callback: (error: Error | undefined, result: pg.QueryResult) => void): pg.Query {
+    const config = extendedQuery(p.sql, p.params as unknown[] | undefined, { name: this.prepared?.nameFor(p.sql), rowMode: p.rowMode });
+    config.types = budget.types();
+    return budget.watch(pipelinedQuery(config, callback));
   }
 
   /**
@@ -134,33 +148,38 @@ export class StatementRunner {
     this.logStatement(p, duration, failed);
   }
 
-  private async send(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
+  private async send(client: pg.PoolClient, p: StatementParams, budget: ResultBudget): Promise<QueryResult> {
     const reading = readStatement(p.sql);
     noteStatement(client, reading, p.multiStatement);
-    if (reading.preparedNames.length === 0) return this.sendStatement(client, p);
+    if (reading.preparedNames.length === 0) return this.sendStatement(client, p, budget);
     refuseReservedNames(reading.preparedNames);
     try {
-      return await this.sendStatement(client, p);
+      return await this.sendStatement(client, p, budget);
     } finally {
       // DEALLOCATE ALL or DISCARD ALL dropped the plugin's prepared statements too: pg must prepare them again.
       if (reading.preparedNames.includes('*')) forgetPreparedStatements(client);
     }
   }
 
-  private async sendStatement(client: pg.PoolClient, p: StatementParams): Promise<QueryResult> {
+  private async sendStatement(client: pg.PoolClient, p: StatementParams, budget: ResultBudget): Promise<QueryResult> {
     // The explicit opt-in: simple protocol, several statements, no params.
     if (p.multiStatement) return shape(await simpleQuery(client, p.sql));
-    const query = this.queryConfig(p);
-    if (query.name === undefined) return shape(await client.query(query));
+    const name = this.prepared?.nameFor(p.sql);
     try {
-      return shape(await client.query(query));
+      return shape(await this.sendQuery(client, p, budget));
     } catch (error) {
       // Inside a transaction the failure aborted it, so a retry could only fail again.
-      if (!isStalePlan(error) || client.getTransactionStatus() !== 'I') throw error;
+      if (name === undefined || !isStalePlan(error) || client.getTransactionStatus() !== 'I') throw error;
       // DDL changed the result type under a cached plan: forget it on this session and prepare again.
-      await this.forgetPrepared(client, query.name);
-      return shape(await client.query(query));
+      await this.forgetPrepared(client, name);
+      return shape(await this.sendQuery(client, p, budget));
     }
+  }
+
+  private sendQuery(client: pg.PoolClient, p: StatementParams, budget: ResultBudget): Promise<pg.QueryResult> {
+    return new Promise((resolve, reject) => {
+      submit(client, this.query(p, budget, (error, result) => (error ? reject(error) : resolve(result))));
+    });
   }
 
   private async forgetPrepared(client: pg.PoolClient, name: string): Promise<void> {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
+import { CursorErrors } from '../../shared/cursor-errors';
 import { TransactionErrors, type TransactionReason } from '../../shared/errors';
 import { isRetryableSqlState, PluginErrorCode } from '../../shared/error-codes';
 import type { StatementParams } from '../../shared/operation-params';
@@ -29,6 +30,15 @@ interface Handle {
   tail: Promise<unknown>;
   busy: number;
   finished: TransactionReason | undefined;
+  /** A cursor reading on the handle's client: no statement runs beside it. */
+  lease: TransactionLease | undefined;
+}
+
+/** Something that holds a handle's client for a while (a cursor) and can be ended when the transaction ends. */
+export interface TransactionLease {
+  readonly id: string;
+  /** Ends the lease (it calls {@link TransactionStore.unlease}); the transaction is ending. */
+  end(): Promise<void>;
 }
 
 /** How many finished ids are remembered, to say what happened to them. */
@@ -79,6 +89,7 @@ export class TransactionStore {
       tail: Promise.resolve(),
       busy: 0,
       finished: undefined,
+      lease: undefined,
     };
     this.open.set(handle.id, handle);
     this.arm(handle);
@@ -129,10 +140,34 @@ export class TransactionStore {
     });
   }
 
+  /**
+   * Hands the handle's client to `lease` (a cursor) until {@link unlease}:
+   * meanwhile statements on the handle are refused, it has no idle timeout of
+   * its own, and commit or rollback end the lease first.
+   */
+  lease(transactionId: string, lease: TransactionLease): Promise<pg.PoolClient> {
+    const handle = this.lookup(transactionId);
+    return this.serialize(handle, async () => {
+      this.ensureUsable(handle);
+      handle.lease = lease;
+      handle.busy++;
+      return handle.client;
+    });
+  }
+
+  unlease(transactionId: string, lease: TransactionLease): void {
+    const handle = this.open.get(transactionId);
+    if (handle?.lease !== lease) return;
+    handle.lease = undefined;
+    handle.busy--;
+    if (handle.busy === 0 && !handle.finished) this.arm(handle);
+  }
+
   commit(transactionId: string): Promise<null> {
     const handle = this.lookup(transactionId);
     return this.serialize(handle, async () => {
       if (handle.finished) throw TransactionErrors.notFound(handle.id, handle.finished);
+      await handle.lease?.end();
       if (handle.watch.status === 'E') {
         await this.rollbackAndFinish(handle, 'aborted', true);
         throw TransactionErrors.commitOfAborted(handle.id);
@@ -188,6 +223,7 @@ export class TransactionStore {
 
   private ensureUsable(handle: Handle): void {
     if (handle.finished) throw TransactionErrors.notFound(handle.id, handle.finished);
+    if (handle.lease) throw CursorErrors.transactionBusy(handle.id, handle.lease.id);
     if (handle.watch.status === 'E') throw TransactionErrors.aborted(handle.id);
   }
 
@@ -234,6 +270,7 @@ export class TransactionStore {
   }
 
   private async rollbackAndFinish(handle: Handle, reason: TransactionReason, requested = false): Promise<void> {
+    await handle.lease?.end().catch(() => undefined);
     let broken: Error | undefined;
     try {
       await handle.client.query('ROLLBACK');

@@ -66,7 +66,6 @@ export class TransactionStore {
     return this.open.size;
   }
 
-  /** With `xid`, the server id is learned with BEGIN and reported before the answer (which follows it). */
   async begin(p: BeginTransactionParams, xid?: XidReport): Promise<{ transactionId: string }> {
     const client = await this.source.acquire(p.timeout !== undefined ? Date.now() + p.timeout : undefined);
     const watch = new TransactionStatusWatch(client);

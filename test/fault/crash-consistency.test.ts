@@ -100,4 +100,4 @@ test('50 rounds of random SIGKILLs: acknowledged writes present, transactions al
     `crash consistency over 50 kills: ${ackedSingles.size} single inserts, ${acknowledged.transaction} transaction calls and ${acknowledged.commit} handle commits acknowledged; ` +
       `crashed transaction answers by outcome: committed ${outcomes.committed}, rolled-back ${outcomes['rolled-back']}, unknown 0`,
   );
-}, 120_000);
+}, 180_000);

@@ -11,9 +11,9 @@ const POLL_MS = 25;
  * knows). A transaction still in progress (its backend has not yet noticed its
  * client is gone, or is finishing the COMMIT) is asked about again, as is one
  * the server can't be asked about yet. `unknown` only when `timeoutMs` passes
- * without an answer.
+ * without an answer, or at once when `ask` answers null itself (nobody left to ask).
  */
-export async function findCommitOutcome(ask: (timeoutMs: number) => Promise<unknown>, timeoutMs: number): Promise<CommitOutcome> {
+export async function findCommitOutcome(ask: (timeoutMs: number) => Promise<unknown> | null, timeoutMs: number): Promise<CommitOutcome> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = deadline - Date.now();

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import readline from 'node:readline';
 import type pino from 'pino';
@@ -195,7 +194,8 @@ export class WorkerProcess {
     if (!child || this.exitInfo) return;
     // A stop someone awaits keeps the host alive until the worker is gone.
     child.ref();
-    const exited = once(child, 'exit').catch(() => undefined);
+    // Done when the exit has been handled (pipes read to the end, exit listeners told), not at the bare 'exit'.
+    const exited = new Promise<void>((resolve) => this.onExit(() => resolve()));
     const bound = new Promise<void>((resolve) => setTimeout(resolve, this.options.stopTimeoutMs).unref());
     try {
       await Promise.race([this.request(Method.shutdown, null), bound]);

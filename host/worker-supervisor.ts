@@ -49,7 +49,6 @@ export type WorkerEvent =
 
 /** Bound on one CancelRequest sent for a dead worker's session. */
 const CANCEL_TIMEOUT_MS = 1_000;
-
 /** `txid_status` of a transaction id, asked of a live worker. */
 const TXID_STATUS_SQL = 'SELECT txid_status($1::bigint)';
 
@@ -177,8 +176,9 @@ export class WorkerSupervisor {
     } else return undefined;
     if (xid === undefined || xid === null) return 'rolled-back';
     const config = this.lastConfigs.get(call.instanceId);
+    // After shutdown() no worker will answer: unknown at once (null), not after the bound.
     const ask = (timeoutMs: number) =>
-      this.execute<unknown>(call.instanceId, config, 'queryValue', { sql: TXID_STATUS_SQL, params: [xid], timeout: timeoutMs }, { deadlineMs: timeoutMs + 200, timeoutMs });
+      this.stopped ? null : this.execute<unknown>(call.instanceId, config, 'queryValue', { sql: TXID_STATUS_SQL, params: [xid], timeout: timeoutMs }, { deadlineMs: timeoutMs + 200, timeoutMs });
     return findCommitOutcome(ask, this.options.commitOutcomeTimeoutMs);
   }
 

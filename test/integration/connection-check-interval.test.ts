@@ -13,6 +13,7 @@ beforeAll(async () => {
 afterAll(() => closeSuite({ plugins, db }));
 
 const SHOW = { sql: "SELECT current_setting('client_connection_check_interval', true) AS v" };
+const PID = { sql: 'SELECT pg_backend_pid()' };
 
 test('pooled sessions get client_connection_check_interval where the server has it (14+), also after DISCARD ALL; older servers connect without it', async () => {
   // One session, so the statements below all run in it.
@@ -20,9 +21,11 @@ test('pooled sessions get client_connection_check_interval where the server has 
   const run = (params: Record<string, unknown>) => plugins.executePlugin<string | null>('postgres-plugin', 'check', config, 'queryValue', params);
   const expected = serverVersion >= 140_000 ? '1s' : null;
   expect(await run(SHOW)).toEqual({ success: true, data: expected });
+  const session = await run(PID);
   // A session-changing statement makes the session reset (DISCARD ALL) before it is pooled again.
   expect((await run({ sql: "SELECT set_config('search_path', 'public', false)" })).success).toBe(true);
   expect(await run(SHOW)).toEqual({ success: true, data: expected });
+  expect(await run(PID)).toEqual(session); // reset and reused, not replaced
 });
 
 test('options.connectionCheckInterval sets the interval, 0 leaves the server default', async () => {

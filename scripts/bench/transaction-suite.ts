@@ -6,6 +6,7 @@
  * and one with it off, at 1 and 16 in flight, the two taking turns in rounds.
  * Budget: within 5 % (p50 at 1 in flight, throughput at 16).
  */
+import fs from 'node:fs';
 import pg from 'pg';
 import pino from 'pino';
 import { PluginManager } from '../../host/plugin-manager';
@@ -32,8 +33,9 @@ async function createFixture(server: BenchServer): Promise<void> {
 }
 
 /** One transfer: the lower id is updated first, so concurrent transfers never deadlock. */
-function transfer(plugins: PluginManager, config: Record<string, unknown>): Operation {
+function transfer(plugins: PluginManager, config: Record<string, unknown>, counted: () => void): Operation {
   return async () => {
+    counted();
     const a = 1 + Math.floor(Math.random() * ACCOUNTS);
     const b = 1 + ((a + Math.floor(Math.random() * (ACCOUNTS - 1))) % ACCOUNTS);
     const [low, high] = a < b ? [a, b] : [b, a];
@@ -50,6 +52,16 @@ function transfer(plugins: PluginManager, config: Record<string, unknown>): Oper
 
 const fmt = (n: number, digits = 3): string => n.toFixed(digits);
 
+/** CPU time (µs) a process has used: this one from process.cpuUsage, a worker from /proc (clock ticks of 10 ms). */
+function cpuMicros(pid?: number): number {
+  if (pid === undefined) {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  }
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 export const transactionSuite: Suite = async ({ server, settings }) => {
   console.log('\n== Suite transaction: a 3-statement transaction call, transaction ids learned (commitOutcome) on vs off ==');
   await createFixture(server);
@@ -57,15 +69,34 @@ export const transactionSuite: Suite = async ({ server, settings }) => {
   const logger = pino({ level: 'warn' }, pino.destination(2));
   const managers = { on: new PluginManager({ logger, commitOutcome: true }), off: new PluginManager({ logger, commitOutcome: false }) };
   let failures = 0;
+  const calls = { on: 0, off: 0 };
   const rows: string[][] = [];
   const verdicts: string[] = [];
   try {
+    // Both workers up before anything is measured (their CPU is read from /proc).
+    await Promise.all([transfer(managers.on, config, () => undefined)(), transfer(managers.off, config, () => undefined)()]);
     for (const concurrency of CONCURRENCIES) {
-      const measures = { on: new CellMeasure(transfer(managers.on, config), concurrency), off: new CellMeasure(transfer(managers.off, config), concurrency) };
+      const measures = {
+        on: new CellMeasure(transfer(managers.on, config, () => calls.on++), concurrency),
+        off: new CellMeasure(transfer(managers.off, config, () => calls.off++), concurrency),
+      };
+      // Host and worker CPU per call, which scheduling noise moves less than latency (measured rounds and warm-ups alike).
+      const cpu = { on: { host: 0, worker: 0, calls: 0 }, off: { host: 0, worker: 0, calls: 0 } };
       for (let round = 0; round < settings.rounds; round++) {
         // Alternate who goes first, so neither always runs on the warmer server.
         const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
-        for (const side of order) await measures[side].round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
+        for (const side of order) {
+          const worker = managers[side].workerPid();
+          const before = { host: cpuMicros(), worker: worker === undefined ? 0 : cpuMicros(worker), calls: calls[side] };
+          await measures[side].round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
+          cpu[side].host += cpuMicros() - before.host;
+          if (worker !== undefined) cpu[side].worker += cpuMicros(worker) - before.worker;
+          cpu[side].calls += calls[side] - before.calls;
+        }
+      }
+      for (const side of ['off', 'on'] as const) {
+        const c = cpu[side];
+        verdicts.push(`CPU per call @${concurrency}, ids ${side}: host ${Math.round(c.host / c.calls)} µs, worker ${Math.round(c.worker / c.calls)} µs`);
       }
       const on = measures.on.result();
       const off = measures.off.result();

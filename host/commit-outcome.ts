@@ -1,3 +1,5 @@
+import type { InFlightCall } from './in-flight-calls';
+
 /** What the server says became of a transaction whose worker died mid-commit. */
 export type CommitOutcome = 'committed' | 'rolled-back' | 'unknown';
 
@@ -30,4 +32,30 @@ export async function findCommitOutcome(ask: (timeoutMs: number) => Promise<unkn
     if (deadline - Date.now() <= POLL_MS) return 'unknown';
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+/**
+ * What became of the transaction of a call whose worker died: for the
+ * `transaction` operation and a handle's `commit` (undefined for other calls;
+ * `handleXid` is the commit's handle's id). The worker sends COMMIT only once
+ * the transaction's id is with the host, so a call with no id reported never
+ * committed; one with an id is looked up with `ask` (see findCommitOutcome).
+ */
+export async function callOutcome(
+  call: InFlightCall,
+  handleXid: string | null | undefined,
+  ask: (xid: string, timeoutMs: number) => Promise<unknown> | null,
+  timeoutMs: number,
+): Promise<CommitOutcome | undefined> {
+  let xid: string | null | undefined;
+  if (call.operation === 'transaction') {
+    if (call.journalOverrun) return 'unknown';
+    xid = call.xid;
+  } else if (call.operation === 'commit') {
+    if (handleXid === undefined) return 'unknown'; // begun before ids were learned
+    xid = handleXid;
+  } else return undefined;
+  if (xid === undefined || xid === null) return 'rolled-back';
+  const known = xid;
+  return findCommitOutcome((left) => ask(known, left), timeoutMs);
 }

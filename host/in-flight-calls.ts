@@ -1,5 +1,6 @@
 import type { TransactionXidParams } from '../shared/protocol';
 import { summarizeStatement } from './statement-summary';
+import type { XidJournalFile } from './xid-journal-file';
 
 /** One `execute` the host has sent and not had answered. */
 export interface InFlightCall {
@@ -9,9 +10,11 @@ export interface InFlightCall {
   /** The worker process it was sent to (set when it is sent). */
   worker: object | undefined;
   /** The `outcomeToken` it carried, if any. */
-  token: string | undefined;
+  token: number | undefined;
   /** The server transaction id the worker reported for it; null: the server can commit no writes; undefined: none yet. */
   xid: string | null | undefined;
+  /** Its journal slot was reused before the worker died: whether it got an id can't be read. */
+  journalOverrun?: boolean;
 }
 
 /** A request in flight as a crash report shows it: never its parameters. */
@@ -32,13 +35,14 @@ export interface InFlightSummary {
  */
 export class InFlightCalls {
   private readonly calls = new Set<InFlightCall>();
-  private readonly byToken = new Map<string, InFlightCall>();
-  private nextToken = 0;
+  private readonly byToken = new Map<number, InFlightCall>();
+  /** The last token handed out. */
+  lastToken = 0;
 
   add(instanceId: string, operation: string, params: Record<string, unknown> | undefined, wantsXid: boolean): InFlightCall {
     const call: InFlightCall = { instanceId, operation, params, worker: undefined, token: undefined, xid: undefined };
     if (wantsXid) {
-      call.token = `x${++this.nextToken}`;
+      call.token = ++this.lastToken;
       this.byToken.set(call.token, call);
     }
     this.calls.add(call);
@@ -53,7 +57,7 @@ export class InFlightCalls {
   /** `transaction/xid` from the worker (params as received: checked here). */
   xidReported(params: unknown): void {
     const p = params as Partial<TransactionXidParams> | undefined;
-    if (typeof p?.token !== 'string' || !(typeof p.xid === 'string' || p.xid === null)) return;
+    if (typeof p?.token !== 'number' || !(typeof p.xid === 'string' || p.xid === null)) return;
     const call = this.byToken.get(p.token);
     if (call) call.xid = p.xid;
   }
@@ -63,6 +67,16 @@ export class InFlightCalls {
     const out: InFlightSummary[] = [];
     for (const call of this.calls) if (call.worker === worker) out.push(summarize(call));
     return out;
+  }
+
+  /** After `worker` died: the ids it journaled for its calls still waiting for one. */
+  readJournal(worker: object, journal: XidJournalFile): void {
+    for (const call of this.calls) {
+      if (call.worker !== worker || call.token === undefined || call.xid !== undefined) continue;
+      call.xid = journal.read(call.token);
+      // A slot reused by a later call no longer tells: nothing there would read as "never reached COMMIT".
+      if (call.xid === undefined && this.lastToken - call.token >= journal.slots) call.journalOverrun = true;
+    }
   }
 
   /** The instances that had calls in flight on `worker`. */

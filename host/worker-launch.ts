@@ -3,6 +3,8 @@ import type { Framing } from '../shared/transport/framing';
 import type { PluginDefinition } from './plugin-definition';
 import { sandboxLaunch, type SandboxOptions } from './sandbox';
 import type { WorkerProcessOptions } from './worker-process';
+import { XID_JOURNAL_ENV, XID_JOURNAL_FD } from '../shared/xid-journal';
+import type { XidJournalFile } from './xid-journal-file';
 
 /** What a worker is started with, beyond its definition. */
 export interface LaunchSettings {
@@ -20,8 +22,12 @@ export interface LaunchSettings {
   hostName?: string;
 }
 
-/** The process options of one worker: node flags (heap cap, sandbox), the worker's own flags, its environment. */
-export function launchOptions(settings: LaunchSettings): WorkerProcessOptions {
+/**
+ * The process options of one worker: node flags (heap cap, sandbox), the worker's own flags, its
+ * environment, and the transaction-id journal it inherits as fd 3 (named in its environment, which
+ * other workers ignore).
+ */
+export function launchOptions(settings: LaunchSettings, journal?: XidJournalFile): WorkerProcessOptions {
   const isNode = settings.definition.command === process.execPath;
   const nodeFlags = settings.maxMemoryMb !== undefined && isNode ? [`--max-old-space-size=${settings.maxMemoryMb}`] : [];
   let env = settings.definition.env;
@@ -31,6 +37,7 @@ export function launchOptions(settings: LaunchSettings): WorkerProcessOptions {
     nodeFlags.push(...launch.nodeFlags);
     env = launch.env;
   }
+  if (journal) env = { ...(env ?? process.env), [XID_JOURNAL_ENV]: `${XID_JOURNAL_FD}:${journal.slots}` };
   const workerArgs = ['--framing', settings.framing];
   if (settings.maxMessageBytes !== undefined) workerArgs.push('--max-message-bytes', String(settings.maxMessageBytes));
   return {
@@ -43,5 +50,6 @@ export function launchOptions(settings: LaunchSettings): WorkerProcessOptions {
     stopTimeoutMs: settings.stopTimeoutMs,
     ...(settings.hostName ? { hostName: settings.hostName } : {}),
     ...(settings.maxMessageBytes !== undefined ? { maxMessageBytes: settings.maxMessageBytes } : {}),
+    ...(journal ? { inheritFd: journal.fd } : {}),
   };
 }

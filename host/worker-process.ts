@@ -31,6 +31,8 @@ export interface WorkerProcessOptions {
   hostName?: string;
   /** Largest message either side sends the other (bytes; the worker is started with the same limit). */
   maxMessageBytes?: number;
+  /** A descriptor the worker inherits as its fd 3 (the transaction-id journal). */
+  inheritFd?: number;
 }
 
 /**
@@ -86,10 +88,11 @@ export class WorkerProcess {
   /** Spawns the worker and completes the `initialize` handshake. */
   async start(): Promise<InitializeResult> {
     const { options } = this;
+    // stdin, stdout and stderr are pipes whatever else is inherited.
     const child = spawn(options.command, [...options.args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: options.inheritFd === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', options.inheritFd],
       env: options.env ?? process.env,
-    });
+    }) as ChildProcessWithoutNullStreams;
     this.child = child;
     // The child and its pipes keep the host's event loop alive only while a request waits for an
     // answer: an app that forgets shutdown() still exits, and the worker follows when stdin closes.

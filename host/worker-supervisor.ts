@@ -2,7 +2,7 @@ import { PluginErrorCode } from '../shared/error-codes';
 import { Errors } from '../shared/errors';
 import type { PluginError } from '../shared/plugin-error';
 import { Method, type InstanceStateParams, type TransactionEndedParams } from '../shared/protocol';
-import { findCommitOutcome, type CommitOutcome } from './commit-outcome';
+import { callOutcome, type CommitOutcome } from './commit-outcome';
 import { crashReport, exitReason, type CrashReport, type WorkerExitReason } from './crash-report';
 import { Heartbeat } from './heartbeat';
 import type { WorkerExitedError } from './host-errors';
@@ -13,6 +13,7 @@ import { TransactionLedger } from './transaction-ledger';
 import { launchOptions, type LaunchSettings } from './worker-launch';
 import { WorkerProcess, type RequestOptions } from './worker-process';
 import { WorkerSessions, type CancelSummary } from './worker-sessions';
+import { XidJournalFile } from './xid-journal-file';
 
 export type { PluginDefinition } from './plugin-definition';
 
@@ -161,25 +162,14 @@ export class WorkerSupervisor {
     this.worker?.kill('killed');
   }
 
-  /**
-   * What became of the transaction of a call whose worker died: for the
-   * `transaction` operation and a handle's `commit` (undefined for other
-   * calls). The worker sends COMMIT only once the transaction's id is with
-   * the host, so a call with no id reported never committed.
-   */
-  private async outcomeOf(call: InFlightCall, transactionId: string | undefined): Promise<CommitOutcome | undefined> {
-    let xid: string | null | undefined;
-    if (call.operation === 'transaction') xid = call.xid;
-    else if (call.operation === 'commit' && transactionId !== undefined) {
-      xid = this.ledger.xidOf(transactionId);
-      if (xid === undefined) return 'unknown'; // begun before ids were learned
-    } else return undefined;
-    if (xid === undefined || xid === null) return 'rolled-back';
+  /** What became of the transaction of a call whose worker died (see callOutcome). */
+  private outcomeOf(call: InFlightCall, transactionId: string | undefined): Promise<CommitOutcome | undefined> {
     const config = this.lastConfigs.get(call.instanceId);
     // After shutdown() no worker will answer: unknown at once (null), not after the bound.
-    const ask = (timeoutMs: number) =>
+    const ask = (xid: string, timeoutMs: number) =>
       this.stopped ? null : this.execute<unknown>(call.instanceId, config, 'queryValue', { sql: TXID_STATUS_SQL, params: [xid], timeout: timeoutMs }, { deadlineMs: timeoutMs + 200, timeoutMs });
-    return findCommitOutcome(ask, this.options.commitOutcomeTimeoutMs);
+    const handleXid = call.operation === 'commit' && transactionId !== undefined ? this.ledger.xidOf(transactionId) : undefined;
+    return callOutcome(call, handleXid, ask, this.options.commitOutcomeTimeoutMs);
   }
 
   private ensureStarted(): Promise<WorkerProcess> {
@@ -201,7 +191,8 @@ export class WorkerSupervisor {
     try {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const { options } = this;
-      const worker = new WorkerProcess(launchOptions(options));
+      const journal = options.commitOutcome ? new XidJournalFile() : undefined;
+      const worker = new WorkerProcess(launchOptions(options, journal));
       const sessions = new WorkerSessions();
       worker.onNotification(Method.instanceState, (params) => options.onInstanceState(params as InstanceStateParams));
       for (const [method, handler] of Object.entries(options.definition.requestHandlers ?? {})) worker.onRequest(method, handler);
@@ -218,12 +209,14 @@ export class WorkerSupervisor {
       try {
         await worker.start();
       } catch (error) {
+        journal?.close();
         this.policy.recordFailure(Date.now());
         this.afterFailure();
         throw Errors.workerUnavailable(`worker failed to start: ${(error as Error).message}`, { stderr: worker.stderrTail.slice(-5) });
       }
       if (this.stopped) {
         await worker.stop();
+        journal?.close();
         throw Errors.workerUnavailable('the plugin manager was shut down');
       }
       const wasOpen = this.policy.state(Date.now()) !== 'closed';
@@ -232,7 +225,7 @@ export class WorkerSupervisor {
       this.generation++;
       this.configs.clear();
       this.worker = worker;
-      worker.onExit((exit) => this.onExit(worker, sessions, exit));
+      worker.onExit((exit) => this.onExit(worker, sessions, exit, journal));
       this.heartbeat.start(worker, () => this.unresponsive(worker));
       options.onWorkerEvent({ type: 'start', pid: worker.pid, generation: this.generation });
       return worker;
@@ -248,7 +241,10 @@ export class WorkerSupervisor {
     worker.kill('heartbeat');
   }
 
-  private onExit(worker: WorkerProcess, sessions: WorkerSessions, exit: WorkerExitedError): void {
+  private onExit(worker: WorkerProcess, sessions: WorkerSessions, exit: WorkerExitedError, journal: XidJournalFile | undefined): void {
+    // What the worker journaled for the calls it leaves unanswered, read before they are failed.
+    if (journal) this.calls.readJournal(worker, journal);
+    journal?.close();
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.configs.clear();

@@ -32,6 +32,9 @@ import { openRpcDocument } from './openrpc';
 import { encodeInSlices } from './sliced-encoding';
 import { operations } from '../operations';
 import type { XidReport } from '../transactions/xid-report';
+import { xidJournalFromEnv } from '../runtime/xid-journal-writer';
+
+const DELIVERED = Promise.resolve();
 
 export interface RpcServerOptions {
   input: Readable;
@@ -61,6 +64,8 @@ export class RpcServer {
   private readonly reader: FramedMessageReader;
   private readonly order: FrameOrder;
   private initialized = false;
+  /** The host's transaction-id journal, if it gave one (shared/xid-journal.ts). */
+  private readonly journal = xidJournalFromEnv();
   private shutdownDone = false;
   private stopping: Promise<void> | undefined;
 
@@ -190,7 +195,7 @@ export class RpcServer {
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
-    const xid = p.outcomeToken === undefined ? undefined : this.xidReporter(p.outcomeToken);
+    const xid = p.outcomeToken === undefined ? undefined : this.xidReporter(p.outcomeToken, p.operation);
     return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) }, opParams).then(encodeInSlices);
   }
 
@@ -213,8 +218,15 @@ export class RpcServer {
     return (done, total) => this.endpoint.notify(Method.progress, { token, value: { kind: 'report', done, total } });
   }
 
-  /** `transaction/xid` for a request that carried an outcomeToken; `delivered` waits until it is with the OS. */
-  private xidReporter(token: string | number): XidReport {
+  /**
+   * Where a request that carried an outcomeToken reports its transaction id: for `transaction`, the
+   * host's journal when it gave one (no message, no wake-up of the host per transaction); otherwise
+   * `transaction/xid` (for `beginTransaction` it leaves with the answer), `delivered` waiting until
+   * that is with the OS.
+   */
+  private xidReporter(token: string | number, operation: string): XidReport {
+    const journal = this.journal;
+    if (journal && operation === 'transaction' && typeof token === 'number') return { began: (xid) => journal.write(token, xid), delivered: () => DELIVERED };
     return {
       began: (xid) => this.endpoint.notify(Method.transactionXid, { token, xid } satisfies TransactionXidParams),
       delivered: () => this.writer.drain(),

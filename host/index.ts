@@ -12,6 +12,7 @@ export type { CrashReport, WorkerExitReason, MemoryReading } from './crash-repor
 export type { InFlightSummary } from './in-flight-calls';
 export type { CommitOutcome } from './commit-outcome';
 export type { CancelSummary } from './worker-sessions';
+export type { TelemetryOptions, TelemetrySnapshotData, InstanceTotals, WorkerTotals } from './telemetry';
 export { WorkerProcess, type WorkerProcessOptions, type RequestOptions } from './worker-process';
 export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions, type CircuitState } from './restart-policy';
 export { sandboxLaunch, SANDBOX_ENV_ALLOW_LIST, type SandboxOptions } from './sandbox';

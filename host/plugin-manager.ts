@@ -11,6 +11,7 @@ import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
 import type { Framing } from '../shared/transport/framing';
 import { parseOrThrow } from '../shared/validation';
+import type { ConnectionStats } from '../shared/results';
 import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
 import { compactRows } from './compact-rows';
@@ -22,6 +23,7 @@ import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-pol
 import type { SandboxOptions } from './sandbox';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
 import { retire, retireIdle, retireLeastRecentlyUsed } from './worker-retirement';
+import { PluginTelemetry, workerViews, type TelemetryOptions } from './telemetry';
 
 export type { PluginDefinition } from './worker-supervisor';
 
@@ -65,6 +67,8 @@ export interface PluginManagerOptions extends PluginFolderOptions {
   commitOutcome?: boolean;
   /** Bound on finding out the outcome of a transaction whose worker died (ms; default 5000). */
   commitOutcomeTimeoutMs?: number;
+  /** Tracing and metrics through @opentelemetry/api (no-op until the application registers an SDK): docs/observability.md. */
+  telemetry?: TelemetryOptions;
 }
 
 /** Per-call options of `executePlugin`. */
@@ -139,6 +143,8 @@ export class PluginManager extends EventEmitter {
   private stopping: Promise<void> | undefined;
   private readonly catalog: PluginCatalog;
   private loading: Promise<PluginLoadReport> | undefined;
+  /** Spans and metrics of every call; `telemetry.snapshot()` is the plain view for hosts without OpenTelemetry. */
+  readonly telemetry: PluginTelemetry;
 
   constructor(options: PluginManagerOptions = {}) {
     super();
@@ -146,7 +152,7 @@ export class PluginManager extends EventEmitter {
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
-    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, ...rest } = options;
+    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, telemetry, ...rest } = options;
     this.options = {
       ...DEFAULTS,
       ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof DEFAULTS>),
@@ -157,6 +163,9 @@ export class PluginManager extends EventEmitter {
     this.definitions = new Map<string, PluginDefinition>([[PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }], ...this.catalog.definitions(), ...Object.entries(options.plugins ?? {})]);
     this.idleSweep = setInterval(() => this.options.isolation === 'tenant' && retireIdle(this.supervisors, this.options.workerIdleTimeoutMs), Math.min(this.options.workerIdleTimeoutMs, 30_000));
     this.idleSweep.unref();
+    const stats = (plugin: string, id: string) => (this.workerPid(plugin, id) === undefined ? Promise.resolve(undefined) : this.send<ConnectionStats>(plugin, id, undefined, 'getStats', undefined, {}));
+    this.telemetry = new PluginTelemetry(telemetry, { workers: () => workerViews(this.supervisors), stats });
+    this.on('worker', (event) => this.telemetry.onWorkerEvent(event));
   }
 
   /**
@@ -175,22 +184,24 @@ export class PluginManager extends EventEmitter {
   ): Promise<PluginResult<T>> {
     try {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
-      return await this.send<T>(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
+      return await this.telemetry.record(pluginName, instanceId, config, operation, params, (traceparent, p) =>
+        this.send<T>(pluginName, instanceId, config, operation, p && wireParams(operation, p), options, traceparent),
+      );
     } catch (error) {
       return failed(presentError(pluginName, asPluginError(error)));
     }
   }
 
-  private async send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions): Promise<PluginResult<T>> {
+  private async send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions, traceparent?: string): Promise<PluginResult<T>> {
     if (operation === 'batchInsert' && Array.isArray(params?.records) && params.records.length > HOST_BATCH_RECORDS) {
-      const execute = <R>(op: string, p: Record<string, unknown>) => this.send<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) });
+      const execute = <R>(op: string, p: Record<string, unknown>) => this.send<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) }, traceparent);
       return (await splitBatchInsert(execute, params, options.onProgress)) as PluginResult<T>;
     }
     try {
       const supervisor = this.supervisor(pluginName, instanceId);
       // An out-of-range timeout is the worker's to refuse; the deadline must not overflow setTimeout meanwhile.
       const timeoutMs = Math.min(this.timeoutFor(pluginName, instanceId, config, params), MAX_TIMEOUT_MS);
-      const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+      const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, traceparent, ...(options.signal ? { signal: options.signal } : {}) };
       const compact = compactRows(operation, params);
       if (compact === undefined) return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
       return ok(compact.restore(await supervisor.execute(instanceId, config, operation, compact.params, bounds, options.onProgress)) as T);
@@ -273,6 +284,7 @@ export class PluginManager extends EventEmitter {
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
+      onTimings: (timings) => this.telemetry.onTimings(timings),
       onWorkerEvent: (event: WorkerEvent) => this.emit('worker', { pluginName, ...(tenant !== undefined ? { tenant } : {}), ...event }),
     });
     this.supervisors.set(key, supervisor);

@@ -1,7 +1,7 @@
 import { PluginErrorCode } from '../shared/error-codes';
 import { Errors } from '../shared/errors';
 import type { PluginError } from '../shared/plugin-error';
-import { Method, type InstanceStateParams, type TransactionEndedParams } from '../shared/protocol';
+import { Method, type InstanceStateParams, type TimingsParams, type TransactionEndedParams } from '../shared/protocol';
 import { callOutcome, type CommitOutcome } from './commit-outcome';
 import { crashReport, exitReason, type CrashReport, type WorkerExitReason } from './crash-report';
 import { Heartbeat } from './heartbeat';
@@ -28,6 +28,8 @@ export interface SupervisorOptions extends LaunchSettings {
   commitOutcomeTimeoutMs: number;
   onInstanceState: (params: InstanceStateParams) => void;
   onWorkerEvent: (event: WorkerEvent) => void;
+  /** `telemetry/timings` of a traced request (host/telemetry). */
+  onTimings?: (params: TimingsParams) => void;
 }
 
 export type WorkerEvent =
@@ -99,7 +101,7 @@ export class WorkerSupervisor {
     config: Record<string, unknown> | undefined,
     operation: string,
     params: Record<string, unknown> | undefined,
-    bounds: RequestOptions,
+    bounds: RequestOptions & { traceparent?: string | undefined },
     onProgress?: (done: number, total: number) => void,
   ): Promise<T> {
     this.inFlight++;
@@ -115,7 +117,7 @@ export class WorkerSupervisor {
       if (transactionId !== undefined) this.ledger.checkCurrent(transactionId, this.generation);
       const raw = config === undefined ? undefined : JSON.stringify(config);
       const sendConfig = raw !== undefined && this.configs.get(instanceId) !== raw;
-      const request: Record<string, unknown> = { instanceId, operation };
+      const request: Record<string, unknown> = bounds.traceparent === undefined ? { instanceId, operation } : { instanceId, operation, traceparent: bounds.traceparent };
       if (params !== undefined) request.params = params;
       if (progressToken) request.progressToken = progressToken;
       if (call.token !== undefined) request.outcomeToken = call.token;
@@ -161,7 +163,6 @@ export class WorkerSupervisor {
   kill(): void {
     this.worker?.kill('killed');
   }
-
   /** What became of the transaction of a call whose worker died (see callOutcome). */
   private outcomeOf(call: InFlightCall, transactionId: string | undefined): Promise<CommitOutcome | undefined> {
     const config = this.lastConfigs.get(call.instanceId);
@@ -203,6 +204,7 @@ export class WorkerSupervisor {
         if (typeof id === 'string' && this.worker === worker) this.ledger.ended(id);
       });
       worker.onNotification(Method.progress, (params) => this.progress.report(params));
+      if (options.onTimings) worker.onNotification(Method.timings, (params) => options.onTimings!(params as TimingsParams));
       worker.onNotification(Method.connectionOpened, (params) => sessions.opened(params));
       worker.onNotification(Method.connectionClosed, (params) => sessions.closed(params));
       worker.onNotification(Method.transactionXid, (params) => this.calls.xidReported(params));

@@ -28,6 +28,8 @@ export const Method = {
   connectionClosed: 'connection/closed',
   /** Worker → host: the server transaction id of the request that carried `outcomeToken`, sent before that transaction commits. */
   transactionXid: 'transaction/xid',
+  /** Worker → host, only for an `execute` that carried a `traceparent`: what the worker measured of it, sent just before its answer. */
+  timings: 'telemetry/timings',
 } as const;
 
 export const initializeParamsSchema = z
@@ -52,6 +54,9 @@ export interface InitializeResult {
   };
 }
 
+/** W3C Trace Context `traceparent`, version 00, lower-case hex (https://www.w3.org/TR/trace-context/). */
+export const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 /** Instance ids: a tenant group before the first `:` (used for isolation), then the rest. */
 export const instanceIdSchema = z.string().min(1).max(256);
 
@@ -64,6 +69,8 @@ export const executeParamsSchema = z
     progressToken: z.union([z.string(), z.number()]).optional(),
     /** `transaction` and `beginTransaction`: report the server transaction id under this token (`transaction/xid`). */
     outcomeToken: z.union([z.string().max(100), z.number()]).optional(),
+    /** W3C trace context of the caller's span: the worker's log lines carry its trace id and it answers with `telemetry/timings`. */
+    traceparent: z.string().regex(TRACEPARENT, 'a W3C traceparent: 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>').optional(),
   })
   .strict();
 export type ExecuteParams = z.output<typeof executeParamsSchema>;
@@ -156,4 +163,19 @@ export interface TransactionXidParams {
 /** The answer to `$/heartbeat`: the worker's memory now (bytes). */
 export interface HeartbeatResult {
   memory: { rss: number; heapUsed: number; heapTotal: number };
+}
+
+/**
+ * `telemetry/timings`: what only the worker knows of one traced `execute`, in
+ * milliseconds. `waitMs` waiting for a pooled connection, `serverMs` from the
+ * statement's send to its answer (on a lane or a transaction handle, also its
+ * wait behind the statements ahead of it), `encodeMs` writing the answer as
+ * JSON, `workerMs` the whole request in the worker.
+ */
+export interface TimingsParams {
+  traceparent: string;
+  workerMs: number;
+  waitMs: number;
+  serverMs: number;
+  encodeMs: number;
 }

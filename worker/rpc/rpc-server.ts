@@ -30,6 +30,7 @@ import { InstanceRegistry } from '../instance/instance-registry';
 import type { Logger } from '../runtime/logger';
 import { openRpcDocument } from './openrpc';
 import { encodeInSlices } from './sliced-encoding';
+import { runTraced } from './traced-request';
 import { operations } from '../operations';
 import type { XidReport } from '../transactions/xid-report';
 import { xidJournalFromEnv } from '../runtime/xid-journal-writer';
@@ -196,7 +197,10 @@ export class RpcServer {
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
     const xid = p.outcomeToken === undefined ? undefined : this.xidReporter(p.outcomeToken, p.operation);
-    return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) }, opParams).then(encodeInSlices);
+    const run = (cancellation: Cancellation) =>
+      operation.run({ instanceId: p.instanceId, instance, cancellation, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) }, opParams);
+    if (p.traceparent === undefined) return run(token).then(encodeInSlices);
+    return runTraced(p.traceparent, token, run, (timings) => this.endpoint.notify(Method.timings, timings));
   }
 
   /** `execute batchInsert` from a frame a thread decoded: the params were checked there. */

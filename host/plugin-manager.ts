@@ -2,13 +2,12 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { z } from 'zod';
 import { CONFIG_DEFAULTS } from '../shared/config-defaults';
 import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
-import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
+import { MAX_TIMEOUT_MS } from '../shared/timeout-limits';
 import type { Framing } from '../shared/transport/framing';
 import { parseOrThrow } from '../shared/validation';
 import type { ConnectionStats } from '../shared/results';
@@ -19,6 +18,7 @@ import { streamRows, type StreamCall, type StreamOptions, type StreamQuery } fro
 import { failed, ok, type PluginResult } from './envelope';
 import { PluginCatalog, type PluginFolderOptions, type PluginLoadReport } from './plugin-catalog';
 import { checkModulePlugins, presentError } from './plugin-startup';
+import { MANAGER_DEFAULTS, TIMING_BOUNDS } from './manager-defaults';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
@@ -79,27 +79,6 @@ export interface ExecuteOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const DEFAULTS = Object.freeze({
-  isolation: 'plugin' as 'plugin' | 'tenant',
-  maxWorkers: 16,
-  workerIdleTimeoutMs: 300_000,
-  framing: 'content-length' as Framing,
-  startTimeoutMs: 10_000,
-  stopTimeoutMs: 2_000,
-  deadlineGraceMs: 1_000,
-  heartbeatIntervalMs: 5_000,
-  heartbeatTimeoutMs: 3_000,
-  commitOutcome: true,
-  commitOutcomeTimeoutMs: 5_000,
-});
-
-/** Every timing option is a timer's delay, and the deadline grace is added to timeouts: bounded so none overflows setTimeout. */
-const TIMING_BOUNDS = z.object({
-  ...Object.fromEntries(['startTimeoutMs', 'stopTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'workerIdleTimeoutMs', 'commitOutcomeTimeoutMs'].map((k) => [k, timeoutMsSchema.optional()])),
-  deadlineGraceMs: marginMsSchema.optional(),
-  restart: z.object(Object.fromEntries(['windowMs', 'baseDelayMs', 'maxDelayMs', 'circuitOpenMs'].map((k) => [k, durationMsSchema.optional()]))).optional(),
-});
-
 /**
  * The bundled worker: `dist/worker/main.js` beside this file's `dist/host/`
  * (or, when this file runs from source as in the tests, the built one in `dist/`).
@@ -128,7 +107,7 @@ export interface InstanceStateEvent extends InstanceStateParams {
 export class PluginManager extends EventEmitter {
   private readonly logger: pino.Logger;
   private readonly supervisors = new Map<string, WorkerSupervisor>();
-  private readonly options: typeof DEFAULTS & {
+  private readonly options: typeof MANAGER_DEFAULTS & {
     maxMemoryMb?: number;
     hostName?: string;
     restart: RestartPolicyOptions;
@@ -154,8 +133,8 @@ export class PluginManager extends EventEmitter {
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
     const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, telemetry, ...rest } = options;
     this.options = {
-      ...DEFAULTS,
-      ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof DEFAULTS>),
+      ...MANAGER_DEFAULTS,
+      ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof MANAGER_DEFAULTS>),
       restart: { ...DEFAULT_RESTART_POLICY, ...restart },
     };
     // Plugins found in `pluginsDir` (read, never run here) may replace the bundled one; the explicit ones win.

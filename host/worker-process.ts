@@ -129,7 +129,8 @@ export class WorkerProcess {
         endpoint.close(Errors.workerCrashed({ exitCode: code, signal }));
         for (const listener of this.exitListeners) listener(this.exitInfo!);
       };
-      const bound = setTimeout(settled, PIPES_DRAIN_BOUND_MS);
+      // A worker killed for breaking the protocol has nothing on stdout worth waiting for: no trusted frame follows.
+      const bound = setTimeout(settled, this.killReason === 'protocol-violation' ? 0 : PIPES_DRAIN_BOUND_MS);
       child.once('close', settled);
     });
     child.once('error', (error) => logger.error({ err: error.message }, 'worker process error'));

@@ -149,7 +149,7 @@ export class RpcServer {
     e.onRequest(Method.heartbeat, heartbeatAnswer);
     e.onRequest(Method.shutdown, async () => {
       this.requireInitialized();
-      await this.closeAll();
+      await this.registry.closeAll();
       this.shutdownDone = true;
       return null;
     });
@@ -274,15 +274,11 @@ export class RpcServer {
     if (!this.initialized) throw notInitialized();
   }
 
-  private closeAll(): Promise<void> {
-    return this.registry.closeAll();
-  }
-
   /** Rolls back, ends pools (bounded), flushes output and exits. Idempotent. */
   stop(code: number): Promise<void> {
     this.stopping ??= (async () => {
       const bound = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BOUND_MS).unref());
-      await Promise.race([Promise.all([this.closeAll().catch(() => undefined), closeEncodingPool().catch(() => undefined)]), bound]);
+      await Promise.race([Promise.all([this.registry.closeAll().catch(() => undefined), closeEncodingPool().catch(() => undefined)]), bound]);
       await Promise.race([this.writer.drain(), bound]);
       this.endpoint.close(Errors.workerUnavailable('the worker has stopped'));
       this.options.onExit(code);

@@ -15,6 +15,7 @@ import { sessionEnded, watchSessionEnding } from './session-ending';
 import type { ConnectionBudget } from './connection-budget';
 import type { BudgetMember } from './budget-member';
 import type { ServerBudget } from './server-budget';
+import { SessionSetup, type SessionListener } from './session-setup';
 
 /** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
 export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
@@ -40,6 +41,7 @@ export class ConnectionSource implements BudgetMember {
 
   private state: InstanceState | undefined;
   private reachable = false;
+  private readonly setup: SessionSetup;
 
   constructor(
     private readonly config: NormalizedConfig,
@@ -48,8 +50,10 @@ export class ConnectionSource implements BudgetMember {
     readonly pooler: PoolerWatch, // what is known of a pooler in front; the first checkout informs it
     private readonly onState: StateListener = () => undefined,
     budget: ConnectionBudget,
+    sessions?: SessionListener,
   ) {
     this.serverBudget = budget.server(serverKeyOf(config));
+    this.setup = new SessionSetup(config.options.connectionCheckInterval, logger, sessions);
   }
 
   /** The live pool, created on first use. */
@@ -84,11 +88,6 @@ export class ConnectionSource implements BudgetMember {
    */
   acquire(deadline?: number): Promise<pg.PoolClient> {
     return this.pooler.first(() => this.checkout(deadline));
-  }
-
-  /** Resolves once the first connection told whether a pooler is in front; never rejects. */
-  poolerKnown(deadline?: number): Promise<void> {
-    return this.pooler.settled(() => this.acquire(deadline).then((client) => this.release(client)));
   }
 
   private async checkout(deadline: number | undefined): Promise<pg.PoolClient> {
@@ -156,11 +155,8 @@ export class ConnectionSource implements BudgetMember {
   /** Returns a client; with an error it is destroyed instead of reused. */
   release(client: pg.PoolClient, error?: Error): void {
     this.active.delete(client);
-    if (error === undefined && sessionEnded(client)) {
-      // The server said FATAL (session-ending): gone even if its socket has not closed yet.
-      client.release(new Error('the server ended the session'));
-      return;
-    }
+    // The server said FATAL (session-ending): gone even if its socket has not closed yet.
+    if (error === undefined && sessionEnded(client)) return client.release(new Error('the server ended the session'));
     const status = client.getTransactionStatus();
     if (error === undefined && (status === 'T' || status === 'E')) {
       // Never pool a session still inside a transaction: the next request would run in it.
@@ -171,7 +167,7 @@ export class ConnectionSource implements BudgetMember {
     }
     if (error === undefined && needsReset(client) && !this.pooler.transactionPooled) {
       // A statement may have left session state behind (a SET, a temp table, a lock): clear it first.
-      resetSession(client).then(
+      resetSession(client, this.setup.afterReset).then(
         () => this.giveBack(client),
         (failure: Error) => this.giveBack(client, failure),
       );
@@ -278,7 +274,8 @@ export class ConnectionSource implements BudgetMember {
 
   private createPool(): pg.Pool {
     this.serverBudget.join(this);
-    const pool = new pg.Pool({ ...poolOptionsFor(this.config, this.pooler.sessionSettings), Client: this.CountedClient });
+    const pool = new pg.Pool({ ...poolOptionsFor(this.config, this.pooler.sessionSettings), Client: this.CountedClient, onConnect: this.setup.onConnect });
+    pool.on('remove', this.setup.onRemove);
     // An idle client dying (server restart, network) must never crash the process.
     pool.on('error', (error: Error) => {
       this.logger.warn({ err: error.message }, 'idle PostgreSQL client failed and was removed from the pool');

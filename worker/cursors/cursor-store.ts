@@ -83,7 +83,7 @@ export class CursorStore {
     // Behind a transaction pooler (pooler-watch) a cursor's statement is refused like any
     // session-bound one, and its batches are bounded by the worker: no session carries a timeout.
     const deadline = Date.now() + (p.timeout ?? this.config.options.queryTimeout);
-    if (!this.source.pooler.known) await this.source.poolerKnown(deadline);
+    if (!this.source.pooler.known) await this.source.pooler.settled(() => this.source.acquire(deadline).then((c) => this.source.release(c)));
     const pooled = this.source.pooler.transactionPooled;
     if (pooled) refuseSessionBound(reading, p.transactionId !== undefined);
     const id = crypto.randomUUID();

@@ -2,6 +2,7 @@ import type { PluginConfig } from '../../shared/config-schema';
 import type { TransactionReason } from '../../shared/errors';
 import type { ConnectionBudget } from '../connection/connection-budget';
 import type { StateListener } from '../connection/connection-source';
+import type { SessionListener } from '../connection/session-setup';
 import type { ConsoleLikeLogger } from '../runtime/console-logger';
 import type { Logger } from '../runtime/logger';
 
@@ -30,6 +31,8 @@ export interface PluginContext {
   connectionBudget?: ConnectionBudget;
   /** Told when a transaction handle ends, for any reason (commit, rollback, idle timeout, close). */
   onTransactionEnded?: (transactionId: string, reason: TransactionReason) => void;
+  /** Told when a pooled session opens (its backend pid and cancel key) and closes. */
+  onSession?: SessionListener;
 }
 
 /** What an `Instance` is made from: the context with its logger made a pino logger. */

@@ -68,9 +68,9 @@ test('pg_current_xact_id() (13+) and txid_current() (every major) inside one tra
   }
 });
 
-test('client_connection_check_interval exists from 14 on; before, naming it is 42704 and the pool is unharmed', async () => {
+test('client_connection_check_interval: the plugin sets it (options.connectionCheckInterval) from 14 on; before, it does not exist (42704) and the pool works', async () => {
   if (major >= 14) {
-    expect(await plugin.queryValue('SHOW client_connection_check_interval')).toBe('0');
+    expect(await plugin.queryValue('SHOW client_connection_check_interval')).toBe('1s');
   } else {
     const error = await rejection(plugin.queryValue('SHOW client_connection_check_interval'));
     expect(error.details).toMatchObject({ sqlState: '42704' });

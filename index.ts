@@ -10,4 +10,5 @@ export { pluginConfigSchema, normalizeConfig, type PluginConfig, type Normalized
 export { CONFIG_DEFAULTS } from './shared/config-defaults';
 export { Method, PROTOCOL_VERSION, PLUGIN_NAME } from './shared/protocol';
 export { OPERATION_NAMES, type OperationName } from './shared/operation-params';
-export type { QueryResult, ExecuteResult, ConnectionStats, FieldInfo } from './shared/results';
+export type { AnyOperationParams, OperationArgs, OperationParams, OperationResult, OperationResults } from './shared/operation-types';
+export type { QueryResult, ExecuteResult, ConnectionStats, FieldInfo, TransactionResult, WriteResult } from './shared/results';

@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { CONFIG_DEFAULTS } from '../shared/config-defaults';
 import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
+import type { PluginConfig } from '../shared/config-schema';
+import type { OperationName } from '../shared/operation-params';
+import type { AnyOperationParams, OperationArgs, OperationParams, OperationResult } from '../shared/operation-types';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
@@ -24,6 +27,11 @@ import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './wor
 import { retire, retireIdle, retireLeastRecentlyUsed } from './worker-retirement';
 
 export type { PluginDefinition } from './worker-supervisor';
+
+/** The bundled PostgreSQL plugin's name, for which `executePlugin` is typed by operation. */
+export type PostgresPluginName = typeof PLUGIN_NAME;
+/** A plugin name that is not the postgres plugin's (whose calls take the typed signatures). */
+export type OtherPluginName<P extends string> = P extends PostgresPluginName ? never : P;
 
 export interface PluginManagerOptions extends PluginFolderOptions {
   /** Host logger; worker logs are re-emitted through it. Default: pino on stderr at `info`. */
@@ -154,18 +162,23 @@ export class PluginManager extends EventEmitter {
    * worker on first use. `config` is sent only when the worker lacks it or it
    * changed. The call is bounded by its timeout (`params.timeout`, else the
    * config's `options.queryTimeout`) plus a grace period.
+   *
+   * For the postgres plugin the call is typed by operation (shared/operation-types):
+   * `params` and the answer's `data` follow from the operation's name, `config` is
+   * the documented shape, and a misspelt name, param or config key does not
+   * compile. `Row` (`executePlugin<'query', User>(…)`) types the rows. Other
+   * plugins take any operation name and params; `data` is what you say (`T`).
    */
-  async executePlugin<T = unknown>(
-    pluginName: string,
-    instanceId: string,
-    config: Record<string, unknown> | undefined,
-    operation: string,
-    params?: Record<string, unknown>,
-    options: ExecuteOptions = {},
-  ): Promise<PluginResult<T>> {
+  executePlugin<Row extends object = Record<string, unknown>>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: 'insert', params: OperationParams<'insert'> & { returning: true | string[] }, options?: ExecuteOptions): Promise<PluginResult<Row>>;
+  executePlugin<O extends OperationName, Row extends object = Record<string, unknown>>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: O, ...rest: OperationArgs<O, ExecuteOptions>): Promise<PluginResult<OperationResult<O, Row>>>;
+  /** The postgres plugin with the answer's type asserted by the caller (`executePlugin<T>(…)`): the name, config and param keys are still checked. */
+  executePlugin<T>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: OperationName, params?: AnyOperationParams, options?: ExecuteOptions): Promise<PluginResult<T>>;
+  /** Any other plugin (or a plugin name only known at run time): operation names and params are the plugin's own. */
+  executePlugin<P extends string, T = unknown>(pluginName: OtherPluginName<P>, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options?: ExecuteOptions): Promise<PluginResult<T>>;
+  async executePlugin(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options: ExecuteOptions = {}): Promise<PluginResult<unknown>> {
     try {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
-      return await this.send<T>(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
+      return await this.send(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
     } catch (error) {
       return failed(presentError(pluginName, asPluginError(error)));
     }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { TransactionErrors } from '../../shared/errors';
 import { isRetryableSqlState, PluginErrorCode } from '../../shared/error-codes';
 import { PluginError } from '../../shared/plugin-error';
-import type { QueryResult } from '../../shared/results';
+import type { QueryResult, TransactionResult } from '../../shared/results';
 import type { TransactionParams } from '../../shared/transaction-params';
 import { invalidParams } from '../../shared/validation';
 import type { Cancellation } from '../statements/cancellation';
@@ -13,9 +13,8 @@ import { beginStatement, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
 import { endingOf } from './transaction-ending';
 import { TransactionStatusWatch } from './transaction-status';
 
-export interface TransactionOperationResult {
-  results: { rows: unknown[]; rowCount: number | null; command: string }[];
-}
+/** `transaction`'s answer (shared/results). */
+export type TransactionOperationResult = TransactionResult<unknown>;
 
 /**
  * The `transaction` operation: every statement commits or none does. A failure

@@ -8,7 +8,7 @@ import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
 import type { PluginConfig } from '../shared/config-schema';
 import type { OperationName } from '../shared/operation-params';
-import type { AnyOperationParams, OperationArgs, OperationParams, OperationResult } from '../shared/operation-types';
+import type { OperationArgs, OperationParams, OperationResult } from '../shared/operation-types';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
@@ -172,7 +172,7 @@ export class PluginManager extends EventEmitter {
   executePlugin<Row extends object = Record<string, unknown>>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: 'insert', params: OperationParams<'insert'> & { returning: true | string[] }, options?: ExecuteOptions): Promise<PluginResult<Row>>;
   executePlugin<O extends OperationName, Row extends object = Record<string, unknown>>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: O, ...rest: OperationArgs<O, ExecuteOptions>): Promise<PluginResult<OperationResult<O, Row>>>;
   /** The postgres plugin with the answer's type asserted by the caller (`executePlugin<T>(…)`): the name, config and param keys are still checked. */
-  executePlugin<T>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: OperationName, params?: AnyOperationParams, options?: ExecuteOptions): Promise<PluginResult<T>>;
+  executePlugin<T, O extends OperationName = OperationName>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: O, params?: OperationParams<O>, options?: ExecuteOptions): Promise<PluginResult<T>>;
   /** Any other plugin (or a plugin name only known at run time): operation names and params are the plugin's own. */
   executePlugin<P extends string, T = unknown>(pluginName: OtherPluginName<P>, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options?: ExecuteOptions): Promise<PluginResult<T>>;
   async executePlugin(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options: ExecuteOptions = {}): Promise<PluginResult<unknown>> {

@@ -4,6 +4,7 @@ import { rejection } from '../support/rejection';
 import { quietManager } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 /**
  * Empty `in` / `notIn` lists in CRUD where objects: SQL semantics (a NULL
@@ -27,7 +28,7 @@ beforeEach(async () => {
 const ids = async () => (await db.admin.query('SELECT id FROM items ORDER BY id')).rows.map((r: { id: number }) => r.id);
 
 async function call(operation: string, params: Record<string, unknown>): Promise<PluginResult<any>> {
-  return plugins.executePlugin('postgres-plugin', 'lists', db.config, operation, params);
+  return plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'lists', db.config, operation, params);
 }
 
 test('delete or update where only an empty notIn limits is refused without allowAll (it deleted every row)', async () => {

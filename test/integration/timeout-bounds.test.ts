@@ -4,6 +4,7 @@ import { RawWorker } from '../support/raw-worker';
 import { quietManager } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 /**
  * Every timeout is bounded so that what the code adds to it (the host's
@@ -29,7 +30,7 @@ test('a request timeout near 2^31 ms is refused naming params.params.timeout (th
     ['transaction', { operations: [{ sql: 'SELECT 1' }], timeout: NEAR_2_31 }],
     ['find', { table: 'items', timeout: NEAR_2_31 - 1_000 }],
   ] as const) {
-    const res = await plugins.executePlugin('postgres-plugin', 'bounds', db.config, operation, params);
+    const res = await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'bounds', db.config, operation, params);
     expect({ operation, res }).toMatchObject({
       operation,
       res: { success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.timeout', message: expect.stringContaining('at most') }] } } },

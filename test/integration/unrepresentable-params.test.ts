@@ -5,6 +5,7 @@ import { rejection } from '../support/rejection';
 import { quietManager } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 /**
  * Values that can't cross JSON, or that PostgreSQL would silently store as
@@ -29,7 +30,7 @@ beforeEach(async () => {
 const rows = async () => (await db.admin.query('SELECT count(*)::int AS n FROM t')).rows[0].n as number;
 
 async function refusedByManager(operation: string, params: Record<string, unknown>) {
-  const res = (await plugins.executePlugin('postgres-plugin', 'hostile', db.config, operation, params)) as PluginResult;
+  const res = (await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'hostile', db.config, operation, params)) as PluginResult;
   if (res.success) throw new Error(`${operation} unexpectedly succeeded`);
   return res.error as typeof res.error & { details: { issues: { path: string; message: string }[] } };
 }

@@ -137,7 +137,7 @@ test('a cursor of a transaction handle is closed by commit, which then commits',
 });
 
 test('transaction control is refused, and an instance holds at most options.maxCursors cursors (retryable)', async () => {
-  expect(await call('c:db', 'openCursor', { sql: 'COMMIT' })).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.sql' }] } } });
+  expect(await call('c:db', 'openCursor', { sql: 'COMMIT' })).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.sql' }] } } });
   const extra = { options: { maxCursors: 2 } };
   const a = await open('c-max:db', { sql: 'SELECT id FROM items', batchSize: 1 }, extra);
   const b = await open('c-max:db', { sql: 'SELECT id FROM items', batchSize: 1 }, extra);

@@ -34,7 +34,7 @@ async function call(operation: string, params: Record<string, unknown>): Promise
 test('delete or update where only an empty notIn limits is refused without allowAll (it deleted every row)', async () => {
   for (const where of [{ id: { notIn: [] } }, { tag: { notIn: [] } }, { id: { notIn: [] }, tag: { notIn: [] } }]) {
     const del = await call('delete', { table: 'items', where });
-    expect(del).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.where', message: expect.stringContaining('allowAll') }] } } });
+    expect(del).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.where', message: expect.stringContaining('allowAll') }] } } });
     const upd = await call('update', { table: 'items', data: { tag: 'z' }, where });
     expect(upd).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS' } });
     expect((await rejection(plugin.delete('items', where))).code).toBe('POSTGRES_INVALID_PARAMS');

@@ -31,7 +31,7 @@ export async function runTransactionOperation(
 ): Promise<TransactionOperationResult> {
   p.operations.forEach((op, i) => {
     if (isTransactionControl(op.sql)) {
-      const path = `params.params.operations[${i}].sql`;
+      const path = `params.operations[${i}].sql`;
       const message = 'transaction control statements are not allowed; the operation commits or rolls back itself';
       throw invalidParams([{ path, message }]);
     }

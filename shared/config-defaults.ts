@@ -24,6 +24,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
     autoReconnect: true,
     reconnectInterval: 1_000,
     maxReconnectAttempts: 5,
+    /** ENOTFOUND is a misspelt or unknown host far more often than a passing DNS hiccup (that is EAI_AGAIN, always retried). */
+    retryHostNotFound: false,
     /** Idle time (ms) after which an open transaction handle is rolled back. */
     transactionIdleTimeout: 60_000,
     /**

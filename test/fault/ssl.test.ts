@@ -143,6 +143,8 @@ describe('a server that requires SSL', () => {
     expect(error.code).toBe('POSTGRES_SSL_REQUIRED');
     expect(error.details).toMatchObject({ reason: 'ssl-required', sqlState: '28000' });
     expect(error.message).toMatch(/no encryption/);
+    // Worded for this direction: what to change in the config.
+    expect(error.message).toMatch(/^The server accepts only SSL connections and the config does not use SSL: set ssl: true/);
     expect(error.retryable).toBe(false);
   });
 

@@ -269,8 +269,8 @@ describe('hostile names and types', () => {
   test('through the worker operations table, errors name the wire path', async () => {
     const ctx = { instanceId: 'test', instance, cancellation: undefined };
     const wire = { table: 'wire.t', schema: { columns: [{ name: 'id', type: 'int' }, { name: 'x', type: 'text) ; --' }] } };
-    expect(() => parseOrThrow(operations.createTable.schema, wire, 'params')).toThrow(/params\.params\.schema\.columns\[1\]\.type/);
-    expect(() => parseOrThrow(operations.dropTable.schema, { table: 'a.b.c' }, 'params')).toThrow(/params\.params\.table/);
+    expect(() => parseOrThrow(operations.createTable.schema, wire, 'params')).toThrow(/params\.schema\.columns\[1\]\.type/);
+    expect(() => parseOrThrow(operations.dropTable.schema, { table: 'a.b.c' }, 'params')).toThrow(/params\.table/);
     await plugin.execute('CREATE SCHEMA wire');
     wire.schema.columns[1]!.type = 'text';
     await expect(operations.createTable.run(ctx, parseOrThrow(operations.createTable.schema, wire, 'params'))).resolves.toBeNull();

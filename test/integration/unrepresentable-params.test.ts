@@ -46,7 +46,7 @@ test('a NaN or ±Infinity parameter through PluginManager is refused with its pa
     const e = await refusedByManager('execute', { sql: 'INSERT INTO t (id, f) VALUES ($1, $2)', params: [1, bad] });
     expect(e).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params[1]', message: expect.stringContaining('finite') }] } });
     const local = await rejection(plugin.execute({ sql: 'INSERT INTO t (id, f) VALUES ($1, $2)', params: [1, bad] }));
-    expect(local).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params[1]' }] } });
+    expect(local).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params[1]' }] } });
   }
   const crud = await refusedByManager('insert', { table: 't', data: { id: 1, f: Number.NaN } });
   expect(crud.details.issues[0]!.path).toBe('params.data.f');
@@ -76,7 +76,7 @@ test('a BigInt inside a document, a typed array, a Map or Set, a circular, funct
   }
   expect(plugins.workerPid('postgres-plugin', 'hostile')).toBe(pid);
   const local = await rejection(plugin.query({ sql: 'SELECT $1::jsonb', params: [circular()] }));
-  expect(local).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params[0].self.back', message: expect.stringContaining('circular') }] } });
+  expect(local).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params[0].self.back', message: expect.stringContaining('circular') }] } });
   expect(await rows()).toBe(0);
 });
 
@@ -97,7 +97,7 @@ describe('a lone surrogate is refused with its path, never stored as U+FFFD', ()
   });
 
   test('in process', async () => {
-    expect((await rejection(plugin.execute({ sql: 'INSERT INTO t (id, label) VALUES ($1, $2)', params: [1, lone] }))).details).toMatchObject({ issues: [{ path: 'params[1]' }] });
+    expect((await rejection(plugin.execute({ sql: 'INSERT INTO t (id, label) VALUES ($1, $2)', params: [1, lone] }))).details).toMatchObject({ issues: [{ path: 'params.params[1]' }] });
     expect((await rejection(plugin.insert('t', { id: 1, label: lone }))).details).toMatchObject({ issues: [{ path: 'params.data.label' }] });
     expect((await rejection(plugin.batchInsert('t', [{ id: 1, label: 'a' }, { id: 2, label: lone }]))).details).toMatchObject({ issues: [{ path: 'params.records[1].label' }] });
     expect(await rows()).toBe(0);

@@ -8,7 +8,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
     min: 0,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
-    allowExitOnIdle: false,
+    /** Idle pooled connections do not hold the process: a script that forgets disconnect() still exits (the worker is held by its stdin). */
+    allowExitOnIdle: true,
   }),
   options: Object.freeze({
     /** Named server-side prepared statements; turn off behind PgBouncer in transaction mode. */

@@ -71,6 +71,26 @@ test('an application that never calls shutdown() still exits, and its worker wit
   expect(await waitFor(() => !isAlive(workerPid), 5_000)).toBe(true);
 });
 
+test('a script using the plugin in process that forgets disconnect() still exits (idle pooled connections do not hold it)', async () => {
+  const fixture = path.join(__dirname, '..', 'fixtures', 'forgetful-plugin.js');
+  const script = spawn(process.execPath, [fixture, JSON.stringify({ config: db.config })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  script.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    // Far below the pool's 600 s idle timeout the fixture sets: only an empty event loop ends it in time.
+    const timer = setTimeout(() => {
+      script.kill('SIGKILL');
+      resolve(-1);
+    }, 15_000);
+    script.once('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  expect(code).toBe(0);
+  expect(JSON.parse(out)).toEqual({ value: 42 });
+});
+
 test('a second concurrent shutdown() resolves only when the stop is complete', async () => {
   const plugins = quietManager('fatal');
   expect((await plugins.executePlugin('postgres-plugin', 'a:db', db.config, 'ping', {})).success).toBe(true);

@@ -1,6 +1,7 @@
 import type { NormalizedConfig } from '../shared/config-schema';
+import type { OperationParams } from '../shared/operation-types';
 import { statementParamsSchema, type StatementParams } from '../shared/operation-params';
-import type { ConnectionStats, ExecuteResult, QueryResult, WriteResult } from '../shared/results';
+import type { ConnectionStats, ExecuteResult, QueryResult, TransactionResult, WriteResult } from '../shared/results';
 import { invalidParams, parseOrThrow } from '../shared/validation';
 import { batchInsertParamsSchema, type BatchInsertParams, type BatchInsertResult } from '../shared/batch-params';
 import {
@@ -11,7 +12,7 @@ import {
   insertParamsSchema,
   updateParamsSchema,
 } from '../shared/crud-params';
-import { findInput, type ColumnValues, type FindOptions, type Where } from '../shared/find-input';
+import { findInput, type ColumnValues, type FindOptions, type Where } from './crud/find-input';
 import {
   alterTableParamsSchema,
   createTableParamsSchema,
@@ -27,7 +28,6 @@ import {
   transactionIdParamsSchema,
   transactionParamsSchema,
   type BeginTransactionParams,
-  type TransactionParams,
 } from '../shared/transaction-params';
 import { batchInsert } from './batch/batch-insert';
 import * as crud from './crud/crud-service';
@@ -38,13 +38,15 @@ import type { LogLevel } from './runtime/logger';
 import * as schemaService from './schema/schema-service';
 import { fromAbortSignal, type Cancellation } from './statements/cancellation';
 import { firstRow, firstValue, toExecuteResult } from './statements/result-shapes';
-import type { TransactionOperationResult } from './transactions/transaction-operation';
 
 /** A statement as the in-process API takes it: SQL text, or the params object of the wire. */
 export type StatementInput = string | (StatementParams & { signal?: AbortSignal });
 
+/** `transaction`'s params as a caller writes them (the schema's input: isolation levels with spaces too). */
+type TransactionInput = OperationParams<'transaction'>;
+
 /** Options of `transaction` and `beginTransaction` in the in-process API. */
-export type TransactionOptions = Omit<TransactionParams, 'operations'>;
+export type TransactionOptions = Omit<TransactionInput, 'operations'>;
 
 /**
  * The plugin in process: one configuration, one pool. The worker keeps one of
@@ -153,12 +155,12 @@ export class PostgresPlugin {
    * Runs the statements in one transaction: all commit or none do.
    * `transaction([{ sql, params }], { isolationLevel: 'SERIALIZABLE' })`
    */
-  async transaction(
-    operations: TransactionParams['operations'] | TransactionParams,
+  async transaction<Row = Record<string, unknown>>(
+    operations: TransactionInput['operations'] | TransactionInput,
     options: TransactionOptions = {},
-  ): Promise<TransactionOperationResult> {
+  ): Promise<TransactionResult<Row>> {
     const input = Array.isArray(operations) ? { ...options, operations } : operations;
-    return this.ready().runTransaction(parseOrThrow(transactionParamsSchema, input, 'params'));
+    return (await this.ready().runTransaction(parseOrThrow(transactionParamsSchema, input, 'params'))) as TransactionResult<Row>;
   }
 
   /**

@@ -3,14 +3,14 @@ import type { NormalizedConfig } from '../../shared/config-schema';
 import { PluginErrorCode } from '../../shared/error-codes';
 import type { PluginError } from '../../shared/plugin-error';
 import type { InstanceState } from '../../shared/protocol';
+import type { StateListener } from '../instance/plugin-context';
 import { toPluginError, type ErrorContext } from './error-mapping';
 import type { Logger } from '../runtime/logger';
 import { poolOptionsFor } from './pool-options';
 import { needsReset, resetSession } from './session-reset';
 import { cancelRunningStatement } from './cancel-request';
 
-/** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
-export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
+export type { StateListener } from '../instance/plugin-context';
 
 /**
  * Owns one instance's `pg.Pool`: created lazily, ended on demand, re-created on

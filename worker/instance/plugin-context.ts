@@ -1,8 +1,12 @@
 import type { PluginConfig } from '../../shared/config-schema';
 import type { TransactionReason } from '../../shared/errors';
-import type { StateListener } from '../connection/connection-source';
+import type { PluginError } from '../../shared/plugin-error';
+import type { InstanceState } from '../../shared/protocol';
 import type { ConsoleLikeLogger } from '../runtime/console-logger';
 import type { Logger } from '../runtime/logger';
+
+/** Told when the instance's connectivity changes (the worker turns it into `instance/state`). Declared here, with no pg in sight, because the public context names it. */
+export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
 
 /** The plugin system's registry of shared services, as the plugin documentation's context carries it. */
 export interface PluginServices {

@@ -1,5 +1,5 @@
-import type { OperationParams } from './operation-types';
-import { invalidParams } from './validation';
+import type { OperationParams } from '../../shared/operation-types';
+import { invalidParams } from '../../shared/validation';
 
 /**
  * The in-process `find`'s two forms, read into the wire's params: the

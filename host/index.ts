@@ -10,6 +10,7 @@ export {
   type OtherPluginName,
 } from './plugin-manager';
 export type { WorkerEvent } from './worker-supervisor';
+export type { TelemetryOptions, TelemetrySnapshotData, InstanceTotals, WorkerTotals } from './telemetry';
 export { WorkerProcess, type WorkerProcessOptions, type RequestOptions } from './worker-process';
 export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions, type CircuitState } from './restart-policy';
 export { sandboxLaunch, SANDBOX_ENV_ALLOW_LIST, type SandboxOptions } from './sandbox';

@@ -8,12 +8,13 @@ import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
 import type { PluginConfig } from '../shared/config-schema';
 import type { OperationName } from '../shared/operation-params';
-import type { OperationArgs, OperationParams, OperationResult } from '../shared/operation-types';
+import type { OperationArgs, OperationParams, OperationResult, OtherPluginName, PostgresPluginName } from '../shared/operation-types';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
 import type { Framing } from '../shared/transport/framing';
 import { parseOrThrow } from '../shared/validation';
+import type { ConnectionStats } from '../shared/results';
 import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
 import { compactRows } from './compact-rows';
@@ -25,13 +26,12 @@ import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-pol
 import type { SandboxOptions } from './sandbox';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
 import { retire, retireIdle, retireLeastRecentlyUsed } from './worker-retirement';
+import { PluginTelemetry, workerViews, type TelemetryOptions } from './telemetry';
+import type { ExecuteOptions } from './execute-options';
 
 export type { PluginDefinition } from './worker-supervisor';
-
-/** The bundled PostgreSQL plugin's name, for which `executePlugin` is typed by operation. */
-export type PostgresPluginName = typeof PLUGIN_NAME;
-/** A plugin name that is not the postgres plugin's (whose calls take the typed signatures). */
-export type OtherPluginName<P extends string> = P extends PostgresPluginName ? never : P;
+export type { ExecuteOptions } from './execute-options';
+export type { OtherPluginName, PostgresPluginName } from '../shared/operation-types';
 
 export interface PluginManagerOptions extends PluginFolderOptions {
   /** Host logger; worker logs are re-emitted through it. Default: pino on stderr at `info`. */
@@ -65,14 +65,8 @@ export interface PluginManagerOptions extends PluginFolderOptions {
   sandbox?: boolean | SandboxOptions;
   /** Largest JSON-RPC message a worker accepts, checked before parsing (bytes; default 64 MiB). */
   maxMessageBytes?: number;
-}
-
-/** Per-call options of `executePlugin`. */
-export interface ExecuteOptions {
-  /** Abort → the statement is cancelled on the server and the call answers POSTGRES_QUERY_CANCELLED. */
-  signal?: AbortSignal;
-  /** Progress of long operations (e.g. batchInsert): called with rows done and the total. */
-  onProgress?: (done: number, total: number) => void;
+  /** Tracing and metrics through @opentelemetry/api (no-op until the application registers an SDK): docs/observability.md. */
+  telemetry?: TelemetryOptions;
 }
 
 const DEFAULTS = Object.freeze({
@@ -137,6 +131,8 @@ export class PluginManager extends EventEmitter {
   private stopping: Promise<void> | undefined;
   private readonly catalog: PluginCatalog;
   private loading: Promise<PluginLoadReport> | undefined;
+  /** Spans and metrics of every call; `telemetry.snapshot()` is the plain view for hosts without OpenTelemetry. */
+  readonly telemetry: PluginTelemetry;
 
   constructor(options: PluginManagerOptions = {}) {
     super();
@@ -144,7 +140,7 @@ export class PluginManager extends EventEmitter {
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
-    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, ...rest } = options;
+    const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, telemetry, ...rest } = options;
     this.options = {
       ...DEFAULTS,
       ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof DEFAULTS>),
@@ -155,6 +151,9 @@ export class PluginManager extends EventEmitter {
     this.definitions = new Map<string, PluginDefinition>([[PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }], ...this.catalog.definitions(), ...Object.entries(options.plugins ?? {})]);
     this.idleSweep = setInterval(() => this.options.isolation === 'tenant' && retireIdle(this.supervisors, this.options.workerIdleTimeoutMs), Math.min(this.options.workerIdleTimeoutMs, 30_000));
     this.idleSweep.unref();
+    const stats = (plugin: string, id: string) => (this.workerPid(plugin, id) === undefined ? Promise.resolve(undefined) : this.send<ConnectionStats>(plugin, id, undefined, 'getStats', undefined, {}));
+    this.telemetry = new PluginTelemetry(telemetry, { workers: () => workerViews(this.supervisors), stats });
+    this.on('worker', (event) => this.telemetry.onWorkerEvent(event));
   }
 
   /**
@@ -163,11 +162,9 @@ export class PluginManager extends EventEmitter {
    * changed. The call is bounded by its timeout (`params.timeout`, else the
    * config's `options.queryTimeout`) plus a grace period.
    *
-   * For the postgres plugin the call is typed by operation (shared/operation-types):
-   * `params` and the answer's `data` follow from the operation's name, `config` is
-   * the documented shape, and a misspelt name, param or config key does not
-   * compile. `Row` (`executePlugin<'query', User>(…)`) types the rows. Other
-   * plugins take any operation name and params; `data` is what you say (`T`).
+   * For the postgres plugin it is typed by operation (shared/operation-types): `params`, `data`
+   * and `config` follow from the name, a misspelt name, param or config key does not compile,
+   * `Row` types the rows (`executePlugin<'query', User>(…)`). Other plugins: any name and params.
    */
   executePlugin<Row extends object = Record<string, unknown>>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: 'insert', params: OperationParams<'insert'> & { returning: true | string[] }, options?: ExecuteOptions): Promise<PluginResult<Row>>;
   executePlugin<O extends OperationName, Row extends object = Record<string, unknown>>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: O, ...rest: OperationArgs<O, ExecuteOptions>): Promise<PluginResult<OperationResult<O, Row>>>;
@@ -178,22 +175,24 @@ export class PluginManager extends EventEmitter {
   async executePlugin(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options: ExecuteOptions = {}): Promise<PluginResult<unknown>> {
     try {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
-      return await this.send(pluginName, instanceId, config, operation, params && wireParams(operation, params), options);
+      return await this.telemetry.record(pluginName, instanceId, config, operation, params, (traceparent, p) =>
+        this.send(pluginName, instanceId, config, operation, p && wireParams(operation, p), options, traceparent),
+      );
     } catch (error) {
       return failed(presentError(pluginName, asPluginError(error)));
     }
   }
 
-  private async send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions): Promise<PluginResult<T>> {
+  private async send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions, traceparent?: string): Promise<PluginResult<T>> {
     if (operation === 'batchInsert' && Array.isArray(params?.records) && params.records.length > HOST_BATCH_RECORDS) {
-      const execute = <R>(op: string, p: Record<string, unknown>) => this.send<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) });
+      const execute = <R>(op: string, p: Record<string, unknown>) => this.send<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) }, traceparent);
       return (await splitBatchInsert(execute, params, options.onProgress)) as PluginResult<T>;
     }
     try {
       const supervisor = this.supervisor(pluginName, instanceId);
       // An out-of-range timeout is the worker's to refuse; the deadline must not overflow setTimeout meanwhile.
       const timeoutMs = Math.min(this.timeoutFor(pluginName, instanceId, config, params), MAX_TIMEOUT_MS);
-      const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+      const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, traceparent, ...(options.signal ? { signal: options.signal } : {}) };
       const compact = compactRows(operation, params);
       if (compact === undefined) return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
       return ok(compact.restore(await supervisor.execute(instanceId, config, operation, compact.params, bounds, options.onProgress)) as T);
@@ -274,6 +273,7 @@ export class PluginManager extends EventEmitter {
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
+      onTimings: (timings) => this.telemetry.onTimings(timings),
       onWorkerEvent: (event: WorkerEvent) => this.emit('worker', { pluginName, ...(tenant !== undefined ? { tenant } : {}), ...event }),
     });
     this.supervisors.set(key, supervisor);

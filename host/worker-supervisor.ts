@@ -2,7 +2,7 @@ import type pino from 'pino';
 import { PluginErrorCode } from '../shared/error-codes';
 import { Errors, TransactionErrors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
-import { Method, type InstanceStateParams, type TransactionEndedParams } from '../shared/protocol';
+import { Method, type InstanceStateParams, type TimingsParams, type TransactionEndedParams } from '../shared/protocol';
 import type { Framing } from '../shared/transport/framing';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
 import { sandboxLaunch, type SandboxOptions } from './sandbox';
@@ -31,6 +31,8 @@ export interface SupervisorOptions {
   hostName?: string;
   onInstanceState: (params: InstanceStateParams) => void;
   onWorkerEvent: (event: WorkerEvent) => void;
+  /** `telemetry/timings` of a traced request (host/telemetry). */
+  onTimings?: (params: TimingsParams) => void;
 }
 
 export type WorkerEvent =
@@ -85,7 +87,7 @@ export class WorkerSupervisor {
     config: Record<string, unknown> | undefined,
     operation: string,
     params: Record<string, unknown> | undefined,
-    bounds: RequestOptions,
+    bounds: RequestOptions & { traceparent?: string | undefined },
     onProgress?: (done: number, total: number) => void,
   ): Promise<T> {
     this.inFlight++;
@@ -104,7 +106,7 @@ export class WorkerSupervisor {
       }
       const raw = config === undefined ? undefined : JSON.stringify(config);
       const sendConfig = raw !== undefined && this.configs.get(instanceId) !== raw;
-      const request: Record<string, unknown> = { instanceId, operation };
+      const request: Record<string, unknown> = bounds.traceparent === undefined ? { instanceId, operation } : { instanceId, operation, traceparent: bounds.traceparent };
       if (params !== undefined) request.params = params;
       if (progressToken) request.progressToken = progressToken;
       if (sendConfig) {
@@ -186,6 +188,7 @@ export class WorkerSupervisor {
       });
       worker.onNotification(Method.instanceState, (params) => options.onInstanceState(params as InstanceStateParams));
       for (const [method, handler] of Object.entries(options.definition.requestHandlers ?? {})) worker.onRequest(method, handler);
+      if (options.onTimings) worker.onNotification(Method.timings, (params) => options.onTimings!(params as TimingsParams));
       // The worker ends handles on its own too (idle timeout, a config change, closeAllConnections):
       // they stop counting as open, so the worker can be retired when idle.
       worker.onNotification(Method.transactionEnded, (params) => {

@@ -3,6 +3,7 @@ import type { BatchInsertResult } from './batch-params';
 import type { FetchResult, OpenCursorResult } from './cursor-params';
 import type { operationParamsSchemas, OperationName } from './operation-params';
 import type { ConnectionStats, ExecuteResult, QueryResult, TransactionResult, WriteResult } from './results';
+import type { PLUGIN_NAME } from './protocol';
 import type { TableDescription } from './schema-params';
 
 /**
@@ -63,3 +64,8 @@ export type AnyOperationParams = { [O in OperationName]: OperationParams<O> }[Op
  */
 export type OperationArgs<O extends OperationName, Options> =
   {} extends OperationParams<O> ? [params?: OperationParams<O>, options?: Options] : [params: OperationParams<O>, options?: Options];
+
+/** The bundled PostgreSQL plugin's name, for which `executePlugin` is typed by operation. */
+export type PostgresPluginName = typeof PLUGIN_NAME;
+/** A plugin name that is not the postgres plugin's (whose calls take the typed signatures). */
+export type OtherPluginName<P extends string> = P extends PostgresPluginName ? never : P;

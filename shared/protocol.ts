@@ -22,6 +22,8 @@ export const Method = {
   transactionEnded: 'transaction/ended',
   /** Host → worker liveness probe, answered `null` straight from the event loop. */
   heartbeat: '$/heartbeat',
+  /** Worker → host, only for an `execute` that carried a `traceparent`: what the worker measured of it, sent just before its answer. */
+  timings: 'telemetry/timings',
 } as const;
 
 export const initializeParamsSchema = z
@@ -46,6 +48,9 @@ export interface InitializeResult {
   };
 }
 
+/** W3C Trace Context `traceparent`, version 00, lower-case hex (https://www.w3.org/TR/trace-context/). */
+export const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 /** Instance ids: a tenant group before the first `:` (used for isolation), then the rest. */
 export const instanceIdSchema = z.string().min(1).max(256);
 
@@ -56,6 +61,8 @@ export const executeParamsSchema = z
     params: z.record(z.string(), z.unknown()).optional(),
     config: z.record(z.string(), z.unknown()).optional(),
     progressToken: z.union([z.string(), z.number()]).optional(),
+    /** W3C trace context of the caller's span: the worker's log lines carry its trace id and it answers with `telemetry/timings`. */
+    traceparent: z.string().regex(TRACEPARENT, 'a W3C traceparent: 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>').optional(),
   })
   .strict();
 export type ExecuteParams = z.output<typeof executeParamsSchema>;
@@ -97,4 +104,19 @@ export interface TransactionEndedParams {
   instanceId: string;
   transactionId: string;
   reason: string;
+}
+
+/**
+ * `telemetry/timings`: what only the worker knows of one traced `execute`, in
+ * milliseconds. `waitMs` waiting for a pooled connection, `serverMs` from the
+ * statement's send to its answer (on a lane or a transaction handle, also its
+ * wait behind the statements ahead of it), `encodeMs` writing the answer as
+ * JSON, `workerMs` the whole request in the worker.
+ */
+export interface TimingsParams {
+  traceparent: string;
+  workerMs: number;
+  waitMs: number;
+  serverMs: number;
+  encodeMs: number;
 }

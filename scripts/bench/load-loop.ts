@@ -93,11 +93,17 @@ export interface TurnSettings {
  * turns round by round (cells compared with each other run next to each
  * other in time; this VM's speed drifts over a minute). Results in the order given.
  */
-export async function measureInTurns<C extends { operation: Operation }>(contenders: readonly C[], concurrency: number, settings: TurnSettings): Promise<{ contender: C; result: LoadResult }[]> {
+export async function measureInTurns<C extends { operation: Operation; enter?(): void; leave?(): void }>(contenders: readonly C[], concurrency: number, settings: TurnSettings): Promise<{ contender: C; result: LoadResult }[]> {
   const measures = contenders.map((contender) => ({ contender, measure: new CellMeasure(contender.operation, concurrency) }));
   for (let round = 0; round < settings.rounds; round++) {
-    for (const { measure } of measures) {
-      await measure.round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
+    for (const { contender, measure } of measures) {
+      // A contender may switch something on for its own turns only (the lookup suite's OpenTelemetry SDK).
+      contender.enter?.();
+      try {
+        await measure.round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
+      } finally {
+        contender.leave?.();
+      }
     }
   }
   return measures.map(({ contender, measure }) => ({ contender, result: measure.result() }));

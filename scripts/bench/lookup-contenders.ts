@@ -11,6 +11,7 @@ import type { PluginManager } from '../../host/plugin-manager';
 import type { QueryResult } from '../../shared/results';
 import { BENCH_ROWS, connectionOf, type BenchServer } from './bench-server';
 import type { Operation } from './load-loop';
+import { TelemetrySdk } from './telemetry-sdk';
 
 export const LOOKUP_SQL = 'SELECT id, name, email, score FROM bench_users WHERE id = $1';
 const STATEMENT_NAME = 'bench_pk';
@@ -29,6 +30,11 @@ export interface Contender {
   operation: Operation;
   /** Releases what the contender holds (pools end; the worker is stopped by the caller's shutdown). */
   close(): Promise<void>;
+  /** Around each of its turns: the SDK-registered worker registers the OpenTelemetry SDK for its turns only. */
+  enter?(): void;
+  leave?(): void;
+  /** The same worker without the SDK, for the telemetry overhead note. */
+  plainTwin?: string;
 }
 
 function randomId(): number {
@@ -70,33 +76,31 @@ function pgContender(server: BenchServer, mode: StatementMode): Contender {
   };
 }
 
-function workerContender(plugins: PluginManager, server: BenchServer, mode: StatementMode): Contender {
+function workerContender(plugins: PluginManager, server: BenchServer, mode: StatementMode, sdk?: TelemetrySdk): Contender {
   const config: Record<string, unknown> = { ...connectionOf(server), max: POOL_MAX };
   if (mode === 'unnamed') config.options = { preparedStatements: false };
   // Different instances: each has its own pool in the worker, configured once.
-  const instanceId = mode === 'prepared' ? 'bench:db' : 'bench:db-unnamed';
+  const instanceId = sdk ? 'bench:db-traced' : mode === 'prepared' ? 'bench:db' : 'bench:db-unnamed';
   const operation: Operation = async () => {
     const id = randomId();
     const res = await plugins.executePlugin<QueryResult>(PLUGIN, instanceId, config, 'query', { sql: LOOKUP_SQL, params: [id] });
     if (!res.success) throw new Error(`${res.error.code}: ${res.error.message}`);
     checkRow(res.data.rows, id);
   };
-  return {
-    label: mode === 'prepared' ? 'worker (default, prepared)' : 'worker (preparedStatements: false)',
-    kind: 'worker',
-    mode,
-    isDefault: mode === 'prepared',
-    operation,
-    close: async () => undefined,
-  };
+  const plain = mode === 'prepared' ? 'worker (default, prepared)' : 'worker (preparedStatements: false)';
+  if (sdk) {
+    return { label: 'worker + OpenTelemetry SDK', kind: 'worker', mode, isDefault: false, operation, plainTwin: plain, enter: () => sdk.enter(), leave: () => sdk.leave(), close: () => sdk.close() };
+  }
+  return { label: plain, kind: 'worker', mode, isDefault: mode === 'prepared', operation, close: async () => undefined };
 }
 
-/** The contenders in measuring order: baselines first, then the worker in the same two modes. */
+/** The contenders in measuring order: baselines first, then the worker in the same two modes, then the default worker with the SDK registered. */
 export function lookupContenders(plugins: PluginManager, server: BenchServer): Contender[] {
   return [
     pgContender(server, 'unnamed'),
     pgContender(server, 'prepared'),
     workerContender(plugins, server, 'prepared'),
     workerContender(plugins, server, 'unnamed'),
+    workerContender(plugins, server, 'prepared', new TelemetrySdk()),
   ];
 }

@@ -90,5 +90,13 @@ export function formatLookupReport(cells: readonly Cell[]): string {
       out.push(`    ${cell.contender.label} @${cell.concurrency}: ${fmtRatio(def)} of pg default [target ≥ ${TARGET_DEFAULT.toFixed(1)}×: ${verdict(def >= TARGET_DEFAULT)}]`);
     }
   }
+  out.push('', '  Telemetry overhead (the OpenTelemetry SDK registered vs not, same worker and statement mode):');
+  for (const cell of cells.filter((c) => c.contender.plainTwin !== undefined)) {
+    const plain = cells.find((c) => c.concurrency === cell.concurrency && c.contender.label === cell.contender.plainTwin);
+    if (!plain) continue;
+    const overhead = 1 - cell.result.throughput / plain.result.throughput;
+    const target = cell.concurrency === 64 ? `  [target ≤ 5 % at 64 in flight: ${verdict(overhead <= 0.05)}]` : '';
+    out.push(`    @${cell.concurrency}: ${fmtRate(cell.result.throughput)} vs ${fmtRate(plain.result.throughput)} req/s, ${(overhead * 100).toFixed(1)} % fewer; p50 ${fmtMs(cell.result.p50Ms)} vs ${fmtMs(plain.result.p50Ms)} ms${target}`);
+  }
   return out.join('\n');
 }

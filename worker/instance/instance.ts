@@ -71,12 +71,12 @@ export class Instance {
    */
   async run(p: StatementParams, cancellation?: Cancellation): Promise<QueryResult> {
     if (!grammarLoaded()) await grammarReady;
-    if (p.transactionId !== undefined) return this.transactions.run(p.transactionId, p, cancellation);
+    if (p.transactionId !== undefined) return serverTimed(cancellation, this.transactions.run(p.transactionId, p, cancellation));
     const lanes = this.lanes;
     if (lanes === undefined || !lanes.accepts(p)) return this.runAlone(p, cancellation);
     lanes.entered();
     try {
-      const result = await lanes.run(p, cancellation);
+      const result = await serverTimed(cancellation, lanes.run(p, cancellation));
       return result === RUN_ALONE ? await this.runAlone(p, cancellation) : result;
     } catch (error) {
       if ((error as PluginError).code === PluginErrorCode.CONNECTION_FAILED) this.source.connectionLost();
@@ -99,7 +99,12 @@ export class Instance {
   /** The `transaction` operation: the statements in one transaction, all or nothing. */
   async runTransaction(p: TransactionParams, cancellation?: Cancellation): Promise<TransactionOperationResult> {
     if (!grammarLoaded()) await grammarReady;
-    return this.withClient((client) => runTransactionOperation(client, this.runner, p, this.errorContext, cancellation));
+    const trace = cancellation?.trace;
+    const waiting = trace && performance.now();
+    return this.withClient((client) => {
+      if (trace) trace.waitMs += performance.now() - waiting!;
+      return serverTimed(cancellation, runTransactionOperation(client, this.runner, p, this.errorContext, cancellation));
+    });
   }
 
   /**
@@ -175,10 +180,13 @@ export class Instance {
   /** Runs a statement outside any transaction handle on a connection of its own. */
   private async runAlone(p: StatementParams, cancellation: Cancellation | undefined): Promise<QueryResult> {
     const source = this.source;
+    const trace = cancellation?.trace;
+    const waiting = trace && performance.now();
     const client = await source.acquire(Date.now() + (p.timeout ?? this.config.options.queryTimeout));
+    if (trace) trace.waitMs += performance.now() - waiting!;
     let result: QueryResult;
     try {
-      result = await this.runner.run(client, p, { cancellation });
+      result = await serverTimed(cancellation, this.runner.run(client, p, { cancellation }));
     } catch (error) {
       // A lost connection must not go back to the pool; SQL errors leave it usable, except
       // after a script: it may have opened a transaction before failing, and pg reports the
@@ -204,6 +212,16 @@ export class Instance {
     source.release(client);
     return result;
   }
+}
+
+/** Adds the time `answer` takes to the request's server time when it is traced; otherwise `answer` itself. */
+function serverTimed<T>(cancellation: Cancellation | undefined, answer: Promise<T>): Promise<T> {
+  const trace = cancellation?.trace;
+  if (trace === undefined) return answer;
+  const started = performance.now();
+  const count = () => void (trace.serverMs += performance.now() - started);
+  answer.then(count, count);
+  return answer;
 }
 
 function round(ms: number): number {

@@ -21,6 +21,7 @@ import { InstanceRegistry } from '../instance/instance-registry';
 import type { Logger } from '../runtime/logger';
 import { openRpcDocument } from './openrpc';
 import { encodeInSlices } from './sliced-encoding';
+import { runTraced } from './traced-request';
 import { operations } from '../operations';
 
 export interface RpcServerOptions {
@@ -176,7 +177,9 @@ export class RpcServer {
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params');
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
-    return operation.run({ instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}) }, opParams).then(encodeInSlices);
+    const run = (cancellation: Cancellation) => operation.run({ instanceId: p.instanceId, instance, cancellation, ...(progress ? { progress } : {}) }, opParams);
+    if (p.traceparent === undefined) return run(token).then(encodeInSlices);
+    return runTraced(p.traceparent, token, run, (timings) => this.endpoint.notify(Method.timings, timings));
   }
 
   /** `execute batchInsert` from a frame a thread decoded: the params were checked there. */

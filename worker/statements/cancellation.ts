@@ -5,6 +5,15 @@
 export interface Cancellation {
   readonly isCancellationRequested: boolean;
   onCancellationRequested(listener: () => void): { dispose(): void };
+  /** Present only when the request carried a traceparent: where its time went (the hot path pays one property read otherwise). */
+  readonly trace?: RequestTrace;
+}
+
+/** What the worker measures of one traced request (ms); the `telemetry/timings` notification carries it back. */
+export interface RequestTrace {
+  readonly traceId: string;
+  waitMs: number;
+  serverMs: number;
 }
 
 /** Adapts an AbortSignal (the in-process API) to {@link Cancellation}. */

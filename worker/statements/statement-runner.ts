@@ -93,7 +93,7 @@ export class StatementRunner {
       listener?.dispose();
       // A cancel still on its way could hit the client's next statement; let it land first.
       if (cancelSent) await cancelSent;
-      this.finished(p, started, failed);
+      this.finished(p, started, failed, cancellation?.trace?.traceId);
     }
   }
 
@@ -142,10 +142,10 @@ export class StatementRunner {
   }
 
   /** Counts a finished statement in the stats and logs it as the logging config says. */
-  private finished(p: StatementParams, started: number, failed: boolean): void {
+  private finished(p: StatementParams, started: number, failed: boolean, traceId?: string): void {
     const duration = performance.now() - started;
     this.stats.record(duration, failed);
-    this.logStatement(p, duration, failed);
+    this.logStatement(p, duration, failed, traceId);
   }
 
   private async send(client: pg.PoolClient, p: StatementParams, budget: ResultBudget): Promise<QueryResult> {
@@ -197,11 +197,12 @@ export class StatementRunner {
     }
   }
 
-  private logStatement(p: StatementParams, duration: number, failed: boolean): void {
+  private logStatement(p: StatementParams, duration: number, failed: boolean, traceId: string | undefined): void {
     const logging = this.config.logging;
     const slow = duration >= logging.slowQueryThreshold;
     if (!logging.logQueries && !slow) return;
     const entry: Record<string, unknown> = { sql: p.sql, durationMs: Math.round(duration * 1000) / 1000, failed };
+    if (traceId !== undefined) entry.traceId = traceId;
     if (logging.logParameters && p.params) entry.params = p.params;
     if (slow) this.logger.warn(entry, 'slow query');
     else this.logger.debug(entry, 'query');

@@ -10,6 +10,8 @@ export {
   type OtherPluginName,
 } from './plugin-manager';
 export type { WorkerEvent } from './worker-supervisor';
+export type { ConnectionStatsView, WorkerConnectionView } from './connection-stats';
+export type { ServerConnectionStats, WorkerConnectionStats } from '../shared/worker-limits';
 export type { TelemetryOptions, TelemetrySnapshotData, InstanceTotals, WorkerTotals } from './telemetry';
 export { WorkerProcess, type WorkerProcessOptions, type RequestOptions } from './worker-process';
 export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions, type CircuitState } from './restart-policy';

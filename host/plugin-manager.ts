@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { z } from 'zod';
 import { CONFIG_DEFAULTS } from '../shared/config-defaults';
 import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
@@ -11,82 +10,28 @@ import type { OperationName } from '../shared/operation-params';
 import type { OperationArgs, OperationParams, OperationResult, OtherPluginName, PostgresPluginName } from '../shared/operation-types';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
-import { durationMsSchema, marginMsSchema, MAX_TIMEOUT_MS, timeoutMsSchema } from '../shared/timeout-limits';
-import type { Framing } from '../shared/transport/framing';
-import { parseOrThrow } from '../shared/validation';
 import type { ConnectionStats } from '../shared/results';
+import { MAX_TIMEOUT_MS } from '../shared/timeout-limits';
 import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
+import { checkManagerOptions, MANAGER_DEFAULTS, type ExecuteOptions, type PluginManagerOptions } from './manager-options';
 import { compactRows } from './compact-rows';
+import { collectConnectionStats, type ConnectionStatsView } from './connection-stats';
 import { streamRows, type StreamCall, type StreamOptions, type StreamQuery } from './result-stream';
 import { failed, ok, type PluginResult } from './envelope';
-import { PluginCatalog, type PluginFolderOptions, type PluginLoadReport } from './plugin-catalog';
+import { PluginCatalog, type PluginLoadReport } from './plugin-catalog';
 import { checkModulePlugins, presentError } from './plugin-startup';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
+import { WorkerBudgets } from './worker-budgets';
+import { WorkerSlots } from './worker-slots';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
-import { retire, retireIdle, retireLeastRecentlyUsed } from './worker-retirement';
-import { PluginTelemetry, workerViews, type TelemetryOptions } from './telemetry';
-import type { ExecuteOptions } from './execute-options';
+import { PluginTelemetry, workerViews } from './telemetry';
 
 export type { PluginDefinition } from './worker-supervisor';
-export type { ExecuteOptions } from './execute-options';
 export type { OtherPluginName, PostgresPluginName } from '../shared/operation-types';
 
-export interface PluginManagerOptions extends PluginFolderOptions {
-  /** Host logger; worker logs are re-emitted through it. Default: pino on stderr at `info`. */
-  logger?: pino.Logger;
-  /** Extra or replacement plugins by name; `postgres-plugin` is always known. */
-  plugins?: Record<string, PluginDefinition>;
-  /** `plugin` (default): one worker per plugin. `tenant`: one per tenant (the instanceId before `:`). */
-  isolation?: 'plugin' | 'tenant';
-  /** Most workers at once with tenant isolation; the least recently used idle one is retired for a new one. */
-  maxWorkers?: number;
-  /** An idle tenant worker (no request, no open transaction) is stopped after this long (ms). */
-  workerIdleTimeoutMs?: number;
-  /** V8 heap cap per worker (MB): a runaway result kills only that worker. */
-  maxMemoryMb?: number;
-  framing?: Framing;
-  /** Bound on spawn → initialize answered (ms). */
-  startTimeoutMs?: number;
-  /** Bound on a graceful worker stop before SIGKILL (ms). */
-  stopTimeoutMs?: number;
-  /** Added to a request's timeout before the host gives up on it (ms). */
-  deadlineGraceMs?: number;
-  heartbeatIntervalMs?: number;
-  heartbeatTimeoutMs?: number;
-  restart?: Partial<RestartPolicyOptions>;
-  hostName?: string;
-  /**
-   * Start workers sandboxed: Node's permission model (read only its own
-   * package, no file writes, no child processes, worker threads allowed) and a
-   * minimal allow-listed environment, so no secret of the host leaks in.
-   */
-  sandbox?: boolean | SandboxOptions;
-  /** Largest JSON-RPC message a worker accepts, checked before parsing (bytes; default 64 MiB). */
-  maxMessageBytes?: number;
-  /** Tracing and metrics through @opentelemetry/api (no-op until the application registers an SDK): docs/observability.md. */
-  telemetry?: TelemetryOptions;
-}
-
-const DEFAULTS = Object.freeze({
-  isolation: 'plugin' as 'plugin' | 'tenant',
-  maxWorkers: 16,
-  workerIdleTimeoutMs: 300_000,
-  framing: 'content-length' as Framing,
-  startTimeoutMs: 10_000,
-  stopTimeoutMs: 2_000,
-  deadlineGraceMs: 1_000,
-  heartbeatIntervalMs: 5_000,
-  heartbeatTimeoutMs: 3_000,
-});
-
-/** Every timing option is a timer's delay, and the deadline grace is added to timeouts: bounded so none overflows setTimeout. */
-const TIMING_BOUNDS = z.object({
-  ...Object.fromEntries(['startTimeoutMs', 'stopTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'workerIdleTimeoutMs'].map((k) => [k, timeoutMsSchema.optional()])),
-  deadlineGraceMs: marginMsSchema.optional(),
-  restart: z.object(Object.fromEntries(['windowMs', 'baseDelayMs', 'maxDelayMs', 'circuitOpenMs'].map((k) => [k, durationMsSchema.optional()]))).optional(),
-});
+export type { ExecuteOptions, PluginManagerOptions } from './manager-options';
 
 /**
  * The bundled worker: `dist/worker/main.js` beside this file's `dist/host/`
@@ -115,8 +60,9 @@ export interface InstanceStateEvent extends InstanceStateParams {
  */
 export class PluginManager extends EventEmitter {
   private readonly logger: pino.Logger;
-  private readonly supervisors = new Map<string, WorkerSupervisor>();
-  private readonly options: typeof DEFAULTS & {
+  private readonly slots: WorkerSlots;
+  private readonly budgets: WorkerBudgets;
+  private readonly options: typeof MANAGER_DEFAULTS & {
     maxMemoryMb?: number;
     hostName?: string;
     restart: RestartPolicyOptions;
@@ -136,23 +82,25 @@ export class PluginManager extends EventEmitter {
 
   constructor(options: PluginManagerOptions = {}) {
     super();
-    parseOrThrow(TIMING_BOUNDS, options, 'options');
+    checkManagerOptions(options);
     this.logger =
       options.logger ??
       pino({ level: 'info', redact: { paths: [...LOG_REDACT_PATHS], censor: REDACTED } }, pino.destination({ dest: 2, sync: false }));
     const { logger: _l, plugins: _p, restart, pluginsDir: _d, startupConfigs: _c, services: _s, telemetry, ...rest } = options;
     this.options = {
-      ...DEFAULTS,
-      ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof DEFAULTS>),
+      ...MANAGER_DEFAULTS,
+      ...(Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<typeof MANAGER_DEFAULTS>),
       restart: { ...DEFAULT_RESTART_POLICY, ...restart },
     };
     // Plugins found in `pluginsDir` (read, never run here) may replace the bundled one; the explicit ones win.
     this.catalog = new PluginCatalog(options, this.logger, new Set(Object.keys(options.plugins ?? {})));
     this.definitions = new Map<string, PluginDefinition>([[PLUGIN_NAME, { command: process.execPath, args: [BUNDLED_WORKER] }], ...this.catalog.definitions(), ...Object.entries(options.plugins ?? {})]);
-    this.idleSweep = setInterval(() => this.options.isolation === 'tenant' && retireIdle(this.supervisors, this.options.workerIdleTimeoutMs), Math.min(this.options.workerIdleTimeoutMs, 30_000));
+    this.budgets = new WorkerBudgets(this.options.maxServerConnections, this.options.idleInstanceTimeoutMs);
+    this.slots = new WorkerSlots(this.options.maxWorkers, (supervisor) => this.budgets.leave(supervisor));
+    this.idleSweep = setInterval(() => this.options.isolation === 'tenant' && this.slots.retireIdle(this.options.workerIdleTimeoutMs), Math.min(this.options.workerIdleTimeoutMs, 30_000));
     this.idleSweep.unref();
     const stats = (plugin: string, id: string) => (this.workerPid(plugin, id) === undefined ? Promise.resolve(undefined) : this.send<ConnectionStats>(plugin, id, undefined, 'getStats', undefined, {}));
-    this.telemetry = new PluginTelemetry(telemetry, { workers: () => workerViews(this.supervisors), stats });
+    this.telemetry = new PluginTelemetry(telemetry, { workers: () => workerViews(this.slots.supervisors), stats });
     this.on('worker', (event) => this.telemetry.onWorkerEvent(event));
   }
 
@@ -189,21 +137,31 @@ export class PluginManager extends EventEmitter {
       return (await splitBatchInsert(execute, params, options.onProgress)) as PluginResult<T>;
     }
     try {
-      const supervisor = this.supervisor(pluginName, instanceId);
       // An out-of-range timeout is the worker's to refuse; the deadline must not overflow setTimeout meanwhile.
       const timeoutMs = Math.min(this.timeoutFor(pluginName, instanceId, config, params), MAX_TIMEOUT_MS);
-      const bounds = { deadlineMs: timeoutMs + this.options.deadlineGraceMs, timeoutMs, traceparent, ...(options.signal ? { signal: options.signal } : {}) };
+      const started = Date.now();
+      const supervisor = await this.supervisor(pluginName, instanceId, timeoutMs + this.options.deadlineGraceMs, options.signal);
+      const deadlineMs = Math.max(1, timeoutMs + this.options.deadlineGraceMs - (Date.now() - started));
+      const bounds = { deadlineMs, timeoutMs, traceparent, ...(options.signal ? { signal: options.signal } : {}) };
       const compact = compactRows(operation, params);
       if (compact === undefined) return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
       return ok(compact.restore(await supervisor.execute(instanceId, config, operation, compact.params, bounds, options.onProgress)) as T);
     } catch (error) {
       return failed(presentError(pluginName, asPluginError(error)));
+    } finally {
+      // A worker may have become idle: a new tenant waiting for a slot looks again.
+      this.slots.changed();
     }
+  }
+
+  /** Per server over all workers: connections open, idle, busy, the budget, requests waiting; instances open and idle-closed (docs/tenants.md). */
+  connectionStats(pluginName: string = PLUGIN_NAME): Promise<ConnectionStatsView> {
+    return collectConnectionStats(this.options.maxServerConnections, this.slots.supervisors, pluginName);
   }
 
   /** Checks the plugins of `pluginsDir` once, at startup: what works, what is broken and why (see plugin-startup.ts). */
   loadPlugins(): Promise<PluginLoadReport> {
-    const forget = (name: string, instanceId: string) => (this.definitions.delete(name), retire(this.supervisors, this.keyFor(name, instanceId)));
+    const forget = (name: string, instanceId: string) => (this.definitions.delete(name), this.slots.retire(this.keyFor(name, instanceId)));
     return (this.loading ??= checkModulePlugins(this.catalog, this, forget));
   }
 
@@ -222,21 +180,19 @@ export class PluginManager extends EventEmitter {
     this.stopping ??= (async () => {
       this.closed = true;
       clearInterval(this.idleSweep);
-      const supervisors = [...this.supervisors.values()];
-      this.supervisors.clear();
-      await Promise.all(supervisors.map((s) => s.stop()));
+      await this.slots.stopAll();
     })();
     return this.stopping;
   }
 
   /** The pid of the worker serving `instanceId` of a plugin, if one runs (for supervision and tests). */
   workerPid(pluginName: string = PLUGIN_NAME, instanceId = ''): number | undefined {
-    return this.supervisors.get(this.keyFor(pluginName, instanceId))?.pid;
+    return this.slots.supervisors.get(this.keyFor(pluginName, instanceId))?.pid;
   }
 
-  /** Number of worker processes running or starting. */
+  /** Number of worker processes running, starting or stopping. */
   get workerCount(): number {
-    return this.supervisors.size;
+    return this.slots.processes;
   }
 
   private keyFor(pluginName: string, instanceId: string): string {
@@ -245,18 +201,18 @@ export class PluginManager extends EventEmitter {
     return `${pluginName}\u0000${colon === -1 ? instanceId : instanceId.slice(0, colon)}`;
   }
 
-  private supervisor(pluginName: string, instanceId: string): WorkerSupervisor {
+  /** The worker for `instanceId`; a new one waits (up to `waitMs`) for a free slot. */
+  private supervisor(pluginName: string, instanceId: string, waitMs: number, signal: AbortSignal | undefined): Promise<WorkerSupervisor> {
     const key = this.keyFor(pluginName, instanceId);
-    const existing = this.supervisors.get(key);
-    if (existing) return existing;
+    const existing = this.slots.supervisors.get(key);
+    if (existing) return Promise.resolve(existing);
     if (this.closed) throw Errors.workerUnavailable('the plugin manager was shut down');
     const definition = this.definitions.get(pluginName);
-    if (!definition) {
-      throw this.catalog.brokenError(pluginName) ?? Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
-    }
-    if (this.supervisors.size >= this.options.maxWorkers && !retireLeastRecentlyUsed(this.supervisors)) {
-      throw Errors.workerUnavailable(`maxWorkers (${this.options.maxWorkers}) reached and every worker is busy`);
-    }
+    if (!definition) throw this.catalog.brokenError(pluginName) ?? Errors.unknownPlugin(pluginName, [...this.definitions.keys()]);
+    return this.slots.acquire(key, () => this.createSupervisor(key, pluginName, definition), waitMs, () => this.closed, signal);
+  }
+
+  private createSupervisor(key: string, pluginName: string, definition: PluginDefinition): WorkerSupervisor {
     const tenant = key.includes('\u0000') ? key.slice(key.indexOf('\u0000') + 1) : undefined;
     const supervisor = new WorkerSupervisor({
       name: pluginName,
@@ -274,9 +230,12 @@ export class PluginManager extends EventEmitter {
       ...(this.options.hostName !== undefined ? { hostName: this.options.hostName } : {}),
       onInstanceState: (params) => this.emit('instanceState', { pluginName, ...params } satisfies InstanceStateEvent),
       onTimings: (timings) => this.telemetry.onTimings(timings),
-      onWorkerEvent: (event: WorkerEvent) => this.emit('worker', { pluginName, ...(tenant !== undefined ? { tenant } : {}), ...event }),
+      onWorkerEvent: (event: WorkerEvent) => {
+        if (event.type === 'start') this.budgets.started(supervisor);
+        this.emit('worker', { pluginName, ...(tenant !== undefined ? { tenant } : {}), ...event });
+      },
     });
-    this.supervisors.set(key, supervisor);
+    if (pluginName === PLUGIN_NAME) this.budgets.join(supervisor);
     return supervisor;
   }
 

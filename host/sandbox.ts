@@ -50,3 +50,19 @@ function nodeModulesDirOf(dependency: string, fromDir: string): string | undefin
     return undefined;
   }
 }
+
+/**
+ * The Node flags and environment a worker starts with: the V8 heap cap and the
+ * sandbox, both for node workers only (`definition.command` is this Node).
+ */
+export function nodeLaunch(
+  definition: { command: string; args: readonly string[]; env?: NodeJS.ProcessEnv },
+  maxMemoryMb: number | undefined,
+  sandbox: SandboxOptions | undefined,
+): { nodeFlags: string[]; env: NodeJS.ProcessEnv | undefined } {
+  const isNode = definition.command === process.execPath;
+  const nodeFlags = maxMemoryMb !== undefined && isNode ? [`--max-old-space-size=${maxMemoryMb}`] : [];
+  if (!sandbox || !isNode) return { nodeFlags, env: definition.env };
+  const launch = sandboxLaunch(definition.args[definition.args.length - 1]!, sandbox);
+  return { nodeFlags: [...nodeFlags, ...launch.nodeFlags], env: launch.env };
+}

@@ -5,7 +5,7 @@ import { PluginError } from '../shared/plugin-error';
 import { Method, type InstanceStateParams, type TimingsParams, type TransactionEndedParams } from '../shared/protocol';
 import type { Framing } from '../shared/transport/framing';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
-import { sandboxLaunch, type SandboxOptions } from './sandbox';
+import { nodeLaunch, type SandboxOptions } from './sandbox';
 import { WorkerProcess, type RequestOptions } from './worker-process';
 import type { WorkerExitedError } from './host-errors';
 
@@ -140,6 +140,11 @@ export class WorkerSupervisor {
     await worker?.stop();
   }
 
+  /** Sends `method` to the running worker (worker-wide requests such as `worker/limits`); rejects when none runs. */
+  request<T>(method: string, params: unknown): Promise<T> {
+    return this.worker ? this.worker.request<T>(method, params) : Promise.reject(Errors.workerUnavailable('no worker is running'));
+  }
+
   /** SIGKILL the current worker (tests, memory caps); the supervisor restarts it. */
   kill(): void {
     this.worker?.kill();
@@ -164,15 +169,7 @@ export class WorkerSupervisor {
     try {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const { options } = this;
-      const isNode = options.definition.command === process.execPath;
-      const nodeFlags = options.maxMemoryMb !== undefined && isNode ? [`--max-old-space-size=${options.maxMemoryMb}`] : [];
-      let env = options.definition.env;
-      if (options.sandbox && isNode) {
-        const script = options.definition.args[options.definition.args.length - 1]!;
-        const launch = sandboxLaunch(script, options.sandbox);
-        nodeFlags.push(...launch.nodeFlags);
-        env = launch.env;
-      }
+      const { nodeFlags, env } = nodeLaunch(options.definition, options.maxMemoryMb, options.sandbox);
       const workerArgs = ['--framing', options.framing];
       if (options.maxMessageBytes !== undefined) workerArgs.push('--max-message-bytes', String(options.maxMessageBytes));
       const worker = new WorkerProcess({

@@ -4,6 +4,7 @@
  *   lookup (default)  primary-key lookup at 1 and 64 in flight.
  *   supervision       worker cold start and recovery after SIGKILL (medians of 20).
  *   batch             100k-row batchInsert vs COPY, ping latency during it, piscina on/off.
+ *   tenants           1,000 tenants with their own logins: first answers, spread vs one instance, peak connections, memory per instance.
  *   results           1000-row selects at 1 and 4 in flight; streaming 1,000,000 rows (time, peak RSS).
  * Env: BENCH_SECONDS (measured seconds per cell, default 5),
  *      BENCH_WARMUP_SECONDS (warm-up per cell, default 1),
@@ -19,12 +20,14 @@ import { batchSuite } from './bench/batch-suite';
 import { lookupSuite } from './bench/lookup-suite';
 import { resultsSuite } from './bench/results-suite';
 import { supervisionSuite } from './bench/supervision-suite';
+import { tenantsSuite } from './bench/tenants-suite';
 import type { BenchSettings, Suite } from './bench/suite';
 
 const SUITES: Record<string, Suite> = {
   lookup: lookupSuite,
   supervision: supervisionSuite,
   batch: batchSuite,
+  tenants: tenantsSuite,
   results: resultsSuite,
 };
 const DEFAULT_SUITE = 'lookup';

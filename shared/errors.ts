@@ -73,9 +73,35 @@ export const Errors = {
     new PluginError(
       PluginErrorCode.POOL_EXHAUSTED,
       `No pooled connection became free within ${waitedMs} ms (pool max ${max})`,
-      { max, waitedMs },
+      { max, waitedMs, reason: 'pool' },
       true,
     ),
+
+  /** No room within the server-connection budget in time: every connection to that server is in use. */
+  budgetExhausted: (poolMax: number, waitedMs: number, budget: { server: string; maxServerConnections: number; open: number; waiting: number }) =>
+    new PluginError(
+      PluginErrorCode.POOL_EXHAUSTED,
+      `No connection became free within ${waitedMs} ms: the server connection budget for ${budget.server} (maxServerConnections ${budget.maxServerConnections}) is in use`,
+      { max: poolMax, waitedMs, reason: 'budget', budget },
+      true,
+    ),
+
+  /** SQLSTATE 53300: the server itself has no connection slot left (other clients fill max_connections). */
+  serverFull: (message: string, details: Record<string, unknown>) =>
+    new PluginError(
+      PluginErrorCode.POOL_EXHAUSTED,
+      `PostgreSQL refused a new connection: ${message}`,
+      {
+        ...details,
+        reason: 'server-full',
+        hint: "The server's max_connections is reached by all of its clients together. Retry later; lower this plugin's maxServerConnections or other clients' pool sizes, or raise max_connections on the server.",
+      },
+      true,
+    ),
+
+  /** The instance's pool was closed (closeAllConnections, shutdown) while the request waited for a connection. */
+  poolClosed: () =>
+    new PluginError(PluginErrorCode.POOL_EXHAUSTED, 'The pool was closed while the request waited for a connection; nothing was sent', { reason: 'pool-closed' }, true),
 
   queryTimeout: (timeoutMs: number, details: Record<string, unknown> = {}) =>
     new PluginError(

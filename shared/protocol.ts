@@ -22,6 +22,10 @@ export const Method = {
   transactionEnded: 'transaction/ended',
   /** Host → worker liveness probe, answered `null` straight from the event loop. */
   heartbeat: '$/heartbeat',
+  /** Host → worker: the worker's connection budget and idle-instance timeout; answered once it is within them. */
+  workerLimits: 'worker/limits',
+  /** Host → worker: the worker-wide view of connections, instances and waiting requests. */
+  workerStats: 'worker/stats',
   /** Worker → host, only for an `execute` that carried a `traceparent`: what the worker measured of it, sent just before its answer. */
   timings: 'telemetry/timings',
 } as const;

@@ -1,27 +1,40 @@
 import pg from 'pg';
 import type { NormalizedConfig } from '../../shared/config-schema';
 import { PluginErrorCode } from '../../shared/error-codes';
+import { Errors } from '../../shared/errors';
 import type { PluginError } from '../../shared/plugin-error';
 import type { InstanceState } from '../../shared/protocol';
 import type { StateListener } from '../instance/plugin-context';
 import { toPluginError, type ErrorContext } from './error-mapping';
 import type { Logger } from '../runtime/logger';
-import { poolOptionsFor } from './pool-options';
+import { closeLongestIdle } from './pg-internals';
+import { poolOptionsFor, serverKeyOf } from './pool-options';
 import { needsReset, resetSession } from './session-reset';
 import { cancelRunningStatement } from './cancel-request';
+import type { ConnectionBudget } from './connection-budget';
+import type { BudgetMember } from './budget-member';
+import type { ServerBudget } from './server-budget';
 
 export type { StateListener } from '../instance/plugin-context';
 
 /**
  * Owns one instance's `pg.Pool`: created lazily, ended on demand, re-created on
  * next use. Every checkout goes through {@link acquire}, the one place where
- * connect-phase errors are mapped (nothing was sent, so they are retryable).
+ * connect-phase errors are mapped (nothing was sent, so they are retryable),
+ * and through the server's connection budget: a checked-out client (a
+ * statement's, a lane's, a transaction handle's, a cursor's) counts as busy
+ * until {@link release}; idle ones may be closed to make room for other
+ * instances.
  */
-export class ConnectionSource {
+export class ConnectionSource implements BudgetMember {
   private pool: pg.Pool | undefined;
   private endings = new Set<Promise<void>>();
   /** Clients checked out right now, so shutdown can cancel what they run. */
   private readonly active = new Set<pg.PoolClient>();
+  private readonly serverBudget: ServerBudget;
+  /** Connections of every pool of this source (the current one and those ending) that exist on the server or may. */
+  private aliveCount = 0;
+  lastUsed = 0;
 
   private state: InstanceState | undefined;
   private reachable = false;
@@ -31,7 +44,10 @@ export class ConnectionSource {
     private readonly logger: Logger,
     private readonly errorContext: Omit<ErrorContext, 'phase'>,
     private readonly onState: StateListener = () => undefined,
-  ) {}
+    budget: ConnectionBudget,
+  ) {
+    this.serverBudget = budget.server(serverKeyOf(config));
+  }
 
   /** The live pool, created on first use. */
   get current(): pg.Pool {
@@ -66,7 +82,8 @@ export class ConnectionSource {
     const { autoReconnect, reconnectInterval, maxReconnectAttempts } = this.config.options;
     for (let attempt = 0; ; attempt++) {
       try {
-        const client = await this.current.connect();
+        this.lastUsed = Date.now();
+        const client = await this.serverBudget.checkout(this, this.waitMs(deadline), (poolFull) => this.exhausted(poolFull));
         this.active.add(client);
         this.reachable = true;
         if (this.state !== 'connected') this.setState('connected');
@@ -78,7 +95,8 @@ export class ConnectionSource {
           poolMax: this.config.pool.max,
           acquireTimeoutMs: this.config.pool.connectionTimeoutMillis,
         });
-        const unreachable = mapped.code === PluginErrorCode.CONNECTION_FAILED && mapped.retryable;
+        // A server with no slot left (53300) is retried like one that can't be reached.
+        const unreachable = (mapped.code === PluginErrorCode.CONNECTION_FAILED && mapped.retryable) || mapped.details.reason === 'server-full';
         const inTime = deadline === undefined || Date.now() + reconnectInterval < deadline;
         if (!autoReconnect || !unreachable || attempt >= maxReconnectAttempts || !inTime) {
           if (unreachable) {
@@ -91,6 +109,19 @@ export class ConnectionSource {
         await new Promise((resolve) => setTimeout(resolve, reconnectInterval));
       }
     }
+  }
+
+  /** How long a checkout may wait for room: `connectionTimeoutMillis` (0: no bound), never past `deadline`. */
+  private waitMs(deadline: number | undefined): number {
+    const own = this.config.pool.connectionTimeoutMillis > 0 ? this.config.pool.connectionTimeoutMillis : Infinity;
+    return deadline === undefined ? own : Math.min(own, deadline - Date.now());
+  }
+
+  private exhausted(poolFull: boolean): PluginError {
+    const waited = this.config.pool.connectionTimeoutMillis;
+    if (poolFull) return Errors.poolExhausted(this.config.pool.max, waited);
+    const b = this.serverBudget;
+    return Errors.budgetExhausted(this.config.pool.max, waited, { server: b.server, maxServerConnections: b.limit, open: b.open, waiting: b.waiting });
   }
 
   private setState(state: InstanceState, attempt?: number, error?: PluginError): void {
@@ -114,12 +145,19 @@ export class ConnectionSource {
     if (error === undefined && needsReset(client)) {
       // A statement may have left session state behind (a SET, a temp table, a lock): clear it first.
       resetSession(client).then(
-        () => client.release(),
-        (failure: Error) => client.release(failure),
+        () => this.giveBack(client),
+        (failure: Error) => this.giveBack(client, failure),
       );
       return;
     }
+    this.giveBack(client, error);
+  }
+
+  /** Back to the pool (or closed, with an error); an instance waiting for a connection may now get it. */
+  private giveBack(client: pg.PoolClient, error?: Error): void {
+    this.lastUsed = Date.now();
     client.release(error);
+    this.serverBudget.pulse();
   }
 
   /** Cancels, on the server, whatever the checked-out clients are running. */
@@ -138,6 +176,7 @@ export class ConnectionSource {
    */
   async end(): Promise<void> {
     this.reachable = false;
+    this.serverBudget.dropWaiters(this, Errors.poolClosed());
     const pool = this.pool;
     this.pool = undefined;
     if (!pool) return;
@@ -147,6 +186,7 @@ export class ConnectionSource {
     this.endings.add(ending);
     await ending;
     this.endings.delete(ending);
+    if (this.aliveCount === 0 && !this.pool) this.serverBudget.leave(this);
   }
 
   /** Resolves when every pool this source ever ended has finished ending. */
@@ -154,8 +194,64 @@ export class ConnectionSource {
     await Promise.all([...this.endings]);
   }
 
+  // BudgetMember: what the server budget asks of this instance.
+  get alive(): number {
+    return this.aliveCount;
+  }
+
+  get takeableIdle(): number {
+    const pool = this.pool;
+    return pool ? pool.idleCount - pool.waitingCount : 0;
+  }
+
+  get canOpen(): boolean {
+    const pool = this.pool;
+    return !pool || (pool.idleCount === 0 && pool.totalCount < this.config.pool.max);
+  }
+
+  get idleCount(): number {
+    return this.pool?.idleCount ?? 0;
+  }
+
+  get busyCount(): number {
+    return this.active.size;
+  }
+
+  /** Checkouts of this instance waiting for a connection (their turn in the budget, or a client of the full pool). */
+  get waitingCount(): number {
+    return this.serverBudget.waitingOf(this) + (this.pool?.waitingCount ?? 0);
+  }
+
+  closeIdle(): Promise<void> | undefined {
+    return this.pool && closeLongestIdle(this.pool);
+  }
+
+  checkoutNow(): Promise<pg.PoolClient> {
+    return this.current.connect();
+  }
+
+  /**
+   * pg's Client, counted: from its creation (before it connects) until its
+   * socket has closed, so the budget never undercounts what the server may
+   * still hold.
+   */
+  private readonly CountedClient = ((source: ConnectionSource) =>
+    class CountedClient extends pg.Client {
+      constructor(config?: string | pg.ClientConfig) {
+        super(config);
+        source.aliveCount++;
+        source.serverBudget.connectionOpened();
+        this.once('end', () => {
+          source.aliveCount--;
+          if (source.aliveCount === 0 && !source.pool) source.serverBudget.leave(source);
+          source.serverBudget.connectionClosed();
+        });
+      }
+    })(this);
+
   private createPool(): pg.Pool {
-    const pool = new pg.Pool(poolOptionsFor(this.config));
+    this.serverBudget.join(this);
+    const pool = new pg.Pool({ ...poolOptionsFor(this.config), Client: this.CountedClient });
     // An idle client dying (server restart, network) must never crash the process.
     pool.on('error', (error: Error) => {
       this.logger.warn({ err: error.message }, 'idle PostgreSQL client failed and was removed from the pool');

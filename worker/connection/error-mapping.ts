@@ -88,8 +88,10 @@ function fromDatabaseError(
     if (/statement timeout/i.test(message)) return Errors.queryTimeout(ctx.statementTimeoutMs ?? 0, { sqlState, enforcedBy: 'statement_timeout' });
     return Errors.queryCancelled({ sqlState, reason: message });
   }
-  // Server refusing the session before anything ran: too many clients, starting up, shutting down.
-  if (ctx.phase === 'connect' || sqlState === '53300' || sqlState === '57P03') {
+  // The server has no slot left for another session (max_connections): nothing ran, come back later.
+  if (sqlState === '53300') return Errors.serverFull(message, { ...where, sqlState });
+  // Server refusing the session before anything ran: starting up, shutting down.
+  if (ctx.phase === 'connect' || sqlState === '57P03') {
     return Errors.connectionFailed(message, { ...where, sqlState }, sqlState !== '3D000');
   }
   const details = databaseErrorDetails(err, ctx);

@@ -131,6 +131,24 @@ export function runExtended<Row extends pg.QueryResultRow = pg.QueryResultRow>(c
   return client.query<Row>(extendedQuery(text, values));
 }
 
+/** The parts of pg-pool's Pool used to close one idle client (not in its typings). */
+interface PoolInternals {
+  /** Idle clients, pushed on release and popped on checkout: the first has idled longest. */
+  _idle: { client: pg.PoolClient }[];
+  _remove(client: pg.PoolClient, callback?: () => void): void;
+}
+
+/**
+ * Closes the pool's longest-idle client the way its own idle timeout does;
+ * resolves once the connection is gone. Undefined when no client is idle.
+ */
+export function closeLongestIdle(pool: pg.Pool): Promise<void> | undefined {
+  const internals = pool as unknown as PoolInternals;
+  const item = internals._idle[0];
+  if (!item) return undefined;
+  return new Promise<void>((resolve) => internals._remove(item.client, resolve));
+}
+
 /** Whether a pg-cursor has read its result to the end or failed: its portal is closed and the session answers other queries again. */
 export function cursorFinished(cursor: object): boolean {
   const state = (cursor as unknown as { state?: string }).state;

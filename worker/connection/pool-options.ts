@@ -55,6 +55,12 @@ export function endpointOf(config: NormalizedConfig): { host: string; port: numb
   return out;
 }
 
+/** The server a config connects to, `host:port`: the key of its connection budget. */
+export function serverKeyOf(config: NormalizedConfig): string {
+  const { host, port } = endpointOf(config);
+  return `${host}:${port}`;
+}
+
 /** Every secret of a config, for scrubbing foreign error texts. */
 export function secretsOf(config: NormalizedConfig): string[] {
   const c = config.connection;

@@ -9,6 +9,7 @@ import type { PluginError } from '../../shared/plugin-error';
 import type { ConnectionStats, QueryResult } from '../../shared/results';
 import type { TransactionParams } from '../../shared/transaction-params';
 import { parseOrThrow } from '../../shared/validation';
+import { ConnectionBudget } from '../connection/connection-budget';
 import { ConnectionSource } from '../connection/connection-source';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import { endpointOf, secretsOf } from '../connection/pool-options';
@@ -33,6 +34,7 @@ export class Instance {
   /** Canonical fingerprint of the configuration: equal settings, equal fingerprint. */
   readonly fingerprint: string;
   readonly transactions: TransactionStore;
+  readonly logger: Logger;
   readonly cursors: CursorStore;
   private readonly errorContext: Omit<ErrorContext, 'phase'>;
   private readonly source: ConnectionSource;
@@ -46,13 +48,19 @@ export class Instance {
     // Without a logger of the caller's, the plugin runs in the caller's process: it logs under the plugin's name.
     const logger: Logger = context.logger ?? createLogger(config.logging.level, 'postgres-plugin');
     this.config = config;
+    this.logger = logger;
     this.fingerprint = configFingerprint(config);
     this.errorContext = { ...endpointOf(config), secrets: secretsOf(config), retryHostNotFound: config.options.retryHostNotFound };
-    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange);
+    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange, context.connectionBudget ?? new ConnectionBudget());
     this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
     this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
     this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger, context.onTransactionEnded);
     this.cursors = new CursorStore(this.source, this.transactions, config, this.errorContext, logger);
+  }
+
+  /** Whether nothing runs or waits for a connection on the instance and no transaction handle or cursor is open. */
+  get idle(): boolean {
+    return this.source.activeCount === 0 && this.source.waitingCount === 0 && this.transactions.size === 0 && this.cursors.size === 0;
   }
 
   /** Whether the server answered the last checkout and no statement lost its connection since. */
@@ -149,7 +157,7 @@ export class Instance {
     return {
       total: pool?.totalCount ?? 0,
       idle: pool?.idleCount ?? 0,
-      waiting: pool?.waitingCount ?? 0,
+      waiting: this.source.waitingCount,
       max: this.config.pool.max,
       min: this.config.pool.min,
       queryCount: stats.queryCount,

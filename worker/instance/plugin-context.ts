@@ -2,6 +2,7 @@ import type { PluginConfig } from '../../shared/config-schema';
 import type { TransactionReason } from '../../shared/errors';
 import type { PluginError } from '../../shared/plugin-error';
 import type { InstanceState } from '../../shared/protocol';
+import type { ConnectionBudget } from '../connection/connection-budget';
 import type { ConsoleLikeLogger } from '../runtime/console-logger';
 import type { Logger } from '../runtime/logger';
 
@@ -26,6 +27,11 @@ export interface PluginContext {
   logger?: Logger | ConsoleLikeLogger;
   /** Told when connectivity changes: `connected`, `reconnecting` (with attempt), `failed`. */
   onStateChange?: StateListener;
+  /**
+   * The server-connection budget this plugin shares with others (the worker's
+   * instances share one). Default: a budget of its own without a limit.
+   */
+  connectionBudget?: ConnectionBudget;
   /** Told when a transaction handle ends, for any reason (commit, rollback, idle timeout, close). */
   onTransactionEnded?: (transactionId: string, reason: TransactionReason) => void;
 }

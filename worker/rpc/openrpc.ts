@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { executeParamsSchema, initializeParamsSchema, Method, PLUGIN_NAME } from '../../shared/protocol';
 import { operationParamsSchemas } from '../../shared/operation-params';
 import { pluginConfigSchema } from '../../shared/config-schema';
+import { workerLimitsParamsSchema } from '../../shared/worker-limits';
 
 /**
  * The `rpc.discover` answer: an OpenRPC 1.x document whose schemas are
@@ -26,6 +27,14 @@ export function openRpcDocument(version: string): Record<string, unknown> {
       },
       { name: Method.shutdown, params: [], result: { name: 'result', schema: { type: 'null' } } },
       { name: Method.discover, params: [], result: { name: 'result', schema: { type: 'object' } } },
+      {
+        name: Method.workerLimits,
+        paramStructure: 'by-name',
+        params: [{ name: 'params', schema: schema(workerLimitsParamsSchema) }],
+        result: { name: 'result', schema: { type: 'object' } },
+        description: 'Sets the worker-wide connection budget and idle-instance timeout; answered once the worker is within the budget.',
+      },
+      { name: Method.workerStats, params: [], result: { name: 'result', schema: { type: 'object' } }, description: 'Connections per server, the budget, instances open and idle-closed, waiting requests.' },
     ],
     components: { schemas: { config: schema(pluginConfigSchema), ...operations } },
   };

@@ -11,6 +11,7 @@ import { FramedMessageWriter } from '../../shared/transport/message-writer';
 import { methodNotFound } from '../../shared/transport/response-errors';
 import { RpcEndpoint } from '../../shared/transport/rpc-endpoint';
 import { parseOrThrow } from '../../shared/validation';
+import { workerLimitsParamsSchema, type WorkerConnectionStats } from '../../shared/worker-limits';
 import { batchInsertDecoded } from '../batch/batch-insert';
 import { closeEncodingPool, decodeFrameOnThread, FRAME_OFFLOAD_BYTES, offloadsFrames } from '../batch/encoding-pool';
 import { FrameOffload } from './frame-offload';
@@ -134,6 +135,8 @@ export class RpcServer {
       return null;
     });
     e.onRequest(Method.discover, () => openRpcDocument(this.options.version));
+    e.onRequest(Method.workerLimits, (params) => this.setLimits(params));
+    e.onRequest(Method.workerStats, () => this.workerStats());
     e.onNotification(Method.exit, () => void this.stop(this.shutdownDone ? 0 : 1));
   }
 
@@ -180,6 +183,36 @@ export class RpcServer {
     const run = (cancellation: Cancellation) => operation.run({ instanceId: p.instanceId, instance, cancellation, ...(progress ? { progress } : {}) }, opParams);
     if (p.traceparent === undefined) return run(token).then(encodeInSlices);
     return runTraced(p.traceparent, token, run, (timings) => this.endpoint.notify(Method.timings, timings));
+  }
+
+  /**
+   * `worker/limits`: applied in the turn it is read (before any later
+   * execute), answered once the worker is within the new budget.
+   */
+  private async setLimits(params: unknown): Promise<{ maxServerConnections: number; idleInstanceTimeoutMs: number }> {
+    this.requireInitialized();
+    const p = parseOrThrow(workerLimitsParamsSchema, params ?? {}, 'params');
+    const registry = this.registry;
+    if (p.idleInstanceTimeoutMs !== undefined) registry.idleInstanceTimeoutMs = p.idleInstanceTimeoutMs;
+    if (p.maxServerConnections !== undefined) await registry.budget.setLimit(p.maxServerConnections);
+    return { maxServerConnections: registry.budget.maxServerConnections, idleInstanceTimeoutMs: registry.idleInstanceTimeoutMs };
+  }
+
+  /** `worker/stats`: connections per server, the budget, instances open and idle-closed, waiting requests. */
+  private workerStats(): WorkerConnectionStats {
+    this.requireInitialized();
+    const { registry } = this;
+    // A worker started with --expose-gc (the tenants benchmark) measures after a full collection.
+    (globalThis as { gc?: () => void }).gc?.();
+    const memory = process.memoryUsage();
+    return {
+      maxServerConnections: registry.budget.maxServerConnections,
+      idleInstanceTimeoutMs: registry.idleInstanceTimeoutMs,
+      servers: registry.budget.stats(),
+      instances: registry.counts(),
+      waiting: registry.budget.waiting,
+      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    };
   }
 
   /** `execute batchInsert` from a frame a thread decoded: the params were checked there. */

@@ -12,6 +12,10 @@ export {
 export type { WorkerEvent } from './worker-supervisor';
 export type { ConnectionStatsView, WorkerConnectionView } from './connection-stats';
 export type { ServerConnectionStats, WorkerConnectionStats } from '../shared/worker-limits';
+export type { CrashReport, WorkerExitReason, MemoryReading } from './crash-report';
+export type { InFlightSummary } from './in-flight-calls';
+export type { CommitOutcome } from './commit-outcome';
+export type { CancelSummary } from './worker-sessions';
 export type { TelemetryOptions, TelemetrySnapshotData, InstanceTotals, WorkerTotals } from './telemetry';
 export { WorkerProcess, type WorkerProcessOptions, type RequestOptions } from './worker-process';
 export { RestartPolicy, DEFAULT_RESTART_POLICY, type RestartPolicyOptions, type CircuitState } from './restart-policy';

@@ -46,6 +46,14 @@ export interface PluginManagerOptions extends PluginFolderOptions {
   sandbox?: boolean | SandboxOptions;
   /** Largest JSON-RPC message a worker accepts, checked before parsing (bytes; default 64 MiB). */
   maxMessageBytes?: number;
+  /**
+   * Learn each transaction's server id with its BEGIN (default true), so a `transaction` call or a
+   * handle's `commit` whose worker dies answers `details.outcome`: `committed`, `rolled-back`, or
+   * `unknown` when the server can't be asked within `commitOutcomeTimeoutMs`.
+   */
+  commitOutcome?: boolean;
+  /** Bound on finding out the outcome of a transaction whose worker died (ms; default 5000). */
+  commitOutcomeTimeoutMs?: number;
   /** Tracing and metrics through @opentelemetry/api (no-op until the application registers an SDK): docs/observability.md. */
   telemetry?: TelemetryOptions;
 }
@@ -70,11 +78,13 @@ export const MANAGER_DEFAULTS = Object.freeze({
   deadlineGraceMs: 1_000,
   heartbeatIntervalMs: 5_000,
   heartbeatTimeoutMs: 3_000,
+  commitOutcome: true,
+  commitOutcomeTimeoutMs: 5_000,
 });
 
 /** Every timing option is a timer's delay, and the deadline grace is added to timeouts: bounded so none overflows setTimeout. */
 const TIMING_BOUNDS = z.object({
-  ...Object.fromEntries(['startTimeoutMs', 'stopTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'workerIdleTimeoutMs'].map((k) => [k, timeoutMsSchema.optional()])),
+  ...Object.fromEntries(['startTimeoutMs', 'stopTimeoutMs', 'heartbeatIntervalMs', 'heartbeatTimeoutMs', 'workerIdleTimeoutMs', 'commitOutcomeTimeoutMs'].map((k) => [k, timeoutMsSchema.optional()])),
   deadlineGraceMs: marginMsSchema.optional(),
   idleInstanceTimeoutMs: durationMsSchema.optional(),
   maxServerConnections: maxServerConnectionsSchema.optional(),

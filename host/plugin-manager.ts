@@ -224,6 +224,8 @@ export class PluginManager extends EventEmitter {
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
       restart: this.options.restart,
+      commitOutcome: this.options.commitOutcome,
+      commitOutcomeTimeoutMs: this.options.commitOutcomeTimeoutMs,
       ...(this.options.maxMemoryMb !== undefined ? { maxMemoryMb: this.options.maxMemoryMb } : {}),
       ...(this.options.sandbox && definition.sandbox !== false ? { sandbox: this.options.sandbox === true ? {} : this.options.sandbox } : {}),
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),

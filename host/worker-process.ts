@@ -1,5 +1,4 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import readline from 'node:readline';
 import type pino from 'pino';
@@ -11,7 +10,11 @@ import { redactConnectionString } from '../shared/redaction';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import type { RequestOptions } from '../shared/transport/outgoing-requests';
 import { RpcEndpoint } from '../shared/transport/rpc-endpoint';
+import type { KillReason } from './crash-report';
 import { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
+
+/** After the worker exited, how long its pipes may take to deliver what it wrote (they close at once unless something else holds them). */
+const PIPES_DRAIN_BOUND_MS = 1_000;
 
 export type { RequestOptions } from '../shared/transport/outgoing-requests';
 
@@ -28,6 +31,8 @@ export interface WorkerProcessOptions {
   hostName?: string;
   /** Largest message either side sends the other (bytes; the worker is started with the same limit). */
   maxMessageBytes?: number;
+  /** A descriptor the worker inherits as its fd 3 (the transaction-id journal). */
+  inheritFd?: number;
 }
 
 /**
@@ -40,6 +45,9 @@ export class WorkerProcess {
   private endpoint: RpcEndpoint | undefined;
   private writer: FramedMessageWriter | undefined;
   private exitInfo: WorkerExitedError | undefined;
+  private exitSettled = false;
+  /** Why the host killed it, if it did. */
+  private killReason: KillReason | undefined;
   private readonly exitListeners: ((error: WorkerExitedError) => void)[] = [];
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
   private readonly requestHandlers = new Map<string, (params: unknown) => unknown>();
@@ -54,6 +62,11 @@ export class WorkerProcess {
 
   get exited(): boolean {
     return this.exitInfo !== undefined;
+  }
+
+  /** Why the host killed this worker (undefined: it did not). */
+  get killedFor(): KillReason | undefined {
+    return this.killReason;
   }
 
   onExit(listener: (error: WorkerExitedError) => void): void {
@@ -75,10 +88,11 @@ export class WorkerProcess {
   /** Spawns the worker and completes the `initialize` handshake. */
   async start(): Promise<InitializeResult> {
     const { options } = this;
+    // stdin, stdout and stderr are pipes whatever else is inherited.
     const child = spawn(options.command, [...options.args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: options.inheritFd === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', options.inheritFd],
       env: options.env ?? process.env,
-    });
+    }) as ChildProcessWithoutNullStreams;
     this.child = child;
     // The child and its pipes keep the host's event loop alive only while a request waits for an
     // answer: an app that forgets shutdown() still exits, and the worker follows when stdin closes.
@@ -102,12 +116,22 @@ export class WorkerProcess {
     for (const [method, handler] of this.notificationHandlers) endpoint.onNotification(method, handler);
     for (const [method, handler] of this.requestHandlers) endpoint.onRequest(method, handler);
     this.endpoint = endpoint;
+    // What the worker wrote before it died is read to the end first (an answer, a transaction id reported
+    // before a COMMIT): 'close' comes once its pipes are drained, bounded in case something else holds them.
     child.once('exit', (code, signal) => {
       this.exitInfo = new WorkerExitedError(code, signal);
       logger.debug({ code, signal }, 'worker exited');
-      // Requests in flight are never replayed: their outcome is unknown.
-      endpoint.close(Errors.workerCrashed({ exitCode: code, signal }));
-      for (const listener of this.exitListeners) listener(this.exitInfo);
+      const settled = (): void => {
+        clearTimeout(bound);
+        if (this.exitSettled) return;
+        this.exitSettled = true;
+        // Requests in flight are never replayed: their outcome is unknown.
+        endpoint.close(Errors.workerCrashed({ exitCode: code, signal }));
+        for (const listener of this.exitListeners) listener(this.exitInfo!);
+      };
+      // A worker killed for breaking the protocol has nothing on stdout worth waiting for: no trusted frame follows.
+      const bound = setTimeout(settled, this.killReason === 'protocol-violation' ? 0 : PIPES_DRAIN_BOUND_MS);
+      child.once('close', settled);
     });
     child.once('error', (error) => logger.error({ err: error.message }, 'worker process error'));
     endpoint.listen();
@@ -174,7 +198,8 @@ export class WorkerProcess {
     if (!child || this.exitInfo) return;
     // A stop someone awaits keeps the host alive until the worker is gone.
     child.ref();
-    const exited = once(child, 'exit').catch(() => undefined);
+    // Done when the exit has been handled (pipes read to the end, exit listeners told), not at the bare 'exit'.
+    const exited = new Promise<void>((resolve) => this.onExit(() => resolve()));
     const bound = new Promise<void>((resolve) => setTimeout(resolve, this.options.stopTimeoutMs).unref());
     try {
       await Promise.race([this.request(Method.shutdown, null), bound]);
@@ -187,7 +212,7 @@ export class WorkerProcess {
     }
     await Promise.race([exited, bound]);
     if (!this.exitInfo) {
-      this.kill();
+      this.kill('stop-timeout');
       await exited;
     }
   }
@@ -202,14 +227,20 @@ export class WorkerProcess {
   private protocolViolation(logger: pino.Logger, reason: string, preview?: string): void {
     if (this.exitInfo) return;
     logger.error({ reason: redactConnectionString(reason), ...(preview !== undefined ? { preview: redactConnectionString(preview) } : {}) }, 'worker broke the protocol on stdout; killing it');
-    this.kill();
+    this.kill('protocol-violation');
   }
 
-  /** SIGKILL; safe to call any number of times. */
-  kill(): void {
-    if (this.child && !this.exitInfo) this.child.kill('SIGKILL');
+  /** SIGKILL; safe to call any number of times. `reason` goes into the crash report. */
+  kill(reason: KillReason = 'killed'): void {
+    if (this.child && !this.exitInfo) {
+      this.killReason ??= reason;
+      this.child.kill('SIGKILL');
+    }
   }
 }
+
+/** stderr lines kept: enough for V8's last words above its native stack trace (a crash report shows fewer). */
+const STDERR_TAIL_LINES = 50;
 
 const PINO_LEVELS: Record<number, pino.Level> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
@@ -218,7 +249,7 @@ function pipeLogs(child: ChildProcessWithoutNullStreams, logger: pino.Logger, ta
   const lines = readline.createInterface({ input: child.stderr });
   lines.on('line', (line) => {
     tail.push(line.slice(0, 1000));
-    if (tail.length > 20) tail.shift();
+    if (tail.length > STDERR_TAIL_LINES) tail.shift();
     if (line.startsWith('{')) {
       try {
         const entry = JSON.parse(line) as { level?: number; msg?: string; time?: number; pid?: number; name?: string };

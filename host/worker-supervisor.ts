@@ -1,34 +1,31 @@
-import type pino from 'pino';
 import { PluginErrorCode } from '../shared/error-codes';
-import { Errors, TransactionErrors } from '../shared/errors';
-import { PluginError } from '../shared/plugin-error';
+import { Errors } from '../shared/errors';
+import type { PluginError } from '../shared/plugin-error';
 import { Method, type InstanceStateParams, type TimingsParams, type TransactionEndedParams } from '../shared/protocol';
-import type { Framing } from '../shared/transport/framing';
-import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
-import { nodeLaunch, type SandboxOptions } from './sandbox';
-import { WorkerProcess, type RequestOptions } from './worker-process';
+import { callOutcome, type CommitOutcome } from './commit-outcome';
+import { crashReport, exitReason, type CrashReport, type WorkerExitReason } from './crash-report';
+import { Heartbeat } from './heartbeat';
 import type { WorkerExitedError } from './host-errors';
+import { InFlightCalls, type InFlightCall } from './in-flight-calls';
+import { ProgressListeners } from './progress-listeners';
+import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
+import { TransactionLedger } from './transaction-ledger';
+import { launchOptions, type LaunchSettings } from './worker-launch';
+import { WorkerProcess, type RequestOptions } from './worker-process';
+import { WorkerSessions, type CancelSummary } from './worker-sessions';
+import { XidJournalFile } from './xid-journal-file';
 
-import type { PluginDefinition } from './plugin-definition';
 export type { PluginDefinition } from './plugin-definition';
 
-export interface SupervisorOptions {
+export interface SupervisorOptions extends LaunchSettings {
   name: string;
-  definition: PluginDefinition;
-  framing: Framing;
-  logger: pino.Logger;
-  startTimeoutMs: number;
-  stopTimeoutMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   restart: RestartPolicyOptions;
-  /** V8 heap cap of the worker (node workers only). */
-  maxMemoryMb?: number;
-  /** Run the worker under Node's permission model with a minimal environment (node workers only). */
-  sandbox?: SandboxOptions;
-  /** Largest message the worker accepts (bytes). */
-  maxMessageBytes?: number;
-  hostName?: string;
+  /** Learn server transaction ids, so a transaction whose worker dies mid-commit answers its outcome. */
+  commitOutcome: boolean;
+  /** Bound on finding that outcome out (ms). */
+  commitOutcomeTimeoutMs: number;
   onInstanceState: (params: InstanceStateParams) => void;
   onWorkerEvent: (event: WorkerEvent) => void;
   /** `telemetry/timings` of a traced request (host/telemetry). */
@@ -37,37 +34,56 @@ export interface SupervisorOptions {
 
 export type WorkerEvent =
   | { type: 'start'; pid: number | undefined; generation: number }
-  | { type: 'exit'; pid: number | undefined; generation: number; expected: boolean; exitCode: number | null; signal: string | null }
+  | {
+      type: 'exit';
+      pid: number | undefined;
+      generation: number;
+      expected: boolean;
+      exitCode: number | null;
+      signal: string | null;
+      reason: WorkerExitReason;
+      /** Present when the worker died (any reason but a clean shutdown). */
+      report?: CrashReport;
+    }
   | { type: 'unresponsive'; pid: number | undefined; generation: number }
+  | ({ type: 'sessions-cancelled'; pid: number | undefined; generation: number } & CancelSummary)
   | { type: 'circuit-open'; retryAt: number | undefined }
   | { type: 'circuit-closed' };
 
-/** Bound on remembered transaction ids (for `worker-restarted` answers). */
-const REMEMBERED_TRANSACTIONS = 10_000;
+/** Bound on one CancelRequest sent for a dead worker's session. */
+const CANCEL_TIMEOUT_MS = 1_000;
+/** `txid_status` of a transaction id, asked of a live worker. */
+const TXID_STATUS_SQL = 'SELECT txid_status($1::bigint)';
 
 /**
  * Keeps one worker process alive: starts it (bounded), restarts it after an
  * unexpected exit with backoff, opens a circuit on crash loops, kills it when
  * its event loop stops answering heartbeats. Tracks what each worker
  * generation knows (configs, transaction ids) so nothing is silently replayed.
+ * When a worker dies it cancels the server sessions it had open, reports what
+ * it had in flight, and finds out the outcome of transactions caught mid-commit.
  */
 export class WorkerSupervisor {
   private worker: WorkerProcess | undefined;
   private starting: Promise<WorkerProcess> | undefined;
   private generation = 0;
   private readonly policy: RestartPolicy;
+  /** The config text each instance was last sent in the current worker. */
   private readonly configs = new Map<string, string>();
-  private readonly transactions = new Map<string, number>();
-  private heartbeat: NodeJS.Timeout | undefined;
+  /** The config each instance was last given, across workers (for outcome questions after a restart). */
+  private readonly lastConfigs = new Map<string, Record<string, unknown>>();
+  private readonly ledger = new TransactionLedger();
+  private readonly calls = new InFlightCalls();
+  private readonly heartbeat: Heartbeat;
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
   inFlight = 0;
   lastUsed = Date.now();
-  private readonly progress = new Map<string, (done: number, total: number) => void>();
-  private progressCounter = 0;
+  private readonly progress = new ProgressListeners();
 
   constructor(private readonly options: SupervisorOptions) {
     this.policy = new RestartPolicy(options.restart);
+    this.heartbeat = new Heartbeat(options.heartbeatIntervalMs, options.heartbeatTimeoutMs);
   }
 
   get pid(): number | undefined {
@@ -76,9 +92,7 @@ export class WorkerSupervisor {
 
   /** Open transaction handles this host knows of in the current worker. */
   get openTransactions(): number {
-    let n = 0;
-    for (const generation of this.transactions.values()) if (generation === this.generation) n++;
-    return n;
+    return this.ledger.openIn(this.generation);
   }
 
   /** Runs one `execute` on the worker. Rejects with a PluginError. */
@@ -91,50 +105,55 @@ export class WorkerSupervisor {
     onProgress?: (done: number, total: number) => void,
   ): Promise<T> {
     this.inFlight++;
-    const progressToken = onProgress ? `p${++this.progressCounter}` : undefined;
-    if (progressToken) this.progress.set(progressToken, onProgress!);
+    const progressToken = this.progress.add(onProgress);
     this.lastUsed = Date.now();
+    const learnsXid = this.options.commitOutcome && (operation === 'transaction' || operation === 'beginTransaction');
+    const call = this.calls.add(instanceId, operation, params, learnsXid && params?.readOnly !== true);
+    // A read-only transaction writes nothing: no id to learn, nothing a crash could have committed.
+    if (learnsXid && params?.readOnly === true) call.xid = null;
     try {
       const worker = this.worker ?? (await this.ensureStarted());
       const transactionId = typeof params?.transactionId === 'string' ? params.transactionId : undefined;
-      if (transactionId !== undefined) {
-        const generation = this.transactions.get(transactionId);
-        if (generation !== undefined && generation !== this.generation) {
-          this.transactions.delete(transactionId);
-          throw TransactionErrors.notFound(transactionId, 'worker-restarted');
-        }
-      }
+      if (transactionId !== undefined) this.ledger.checkCurrent(transactionId, this.generation);
       const raw = config === undefined ? undefined : JSON.stringify(config);
       const sendConfig = raw !== undefined && this.configs.get(instanceId) !== raw;
       const request: Record<string, unknown> = bounds.traceparent === undefined ? { instanceId, operation } : { instanceId, operation, traceparent: bounds.traceparent };
       if (params !== undefined) request.params = params;
       if (progressToken) request.progressToken = progressToken;
+      if (call.token !== undefined) request.outcomeToken = call.token;
       if (sendConfig) {
         request.config = config;
         this.configs.set(instanceId, raw);
+        this.lastConfigs.set(instanceId, config!);
       }
       const generation = this.generation;
+      call.worker = worker;
       try {
         const result = await worker.request<T>(Method.execute, request, bounds);
-        this.track(operation, transactionId, result, generation);
+        this.ledger.track(operation, transactionId, result, generation, call.xid);
         return result;
       } catch (error) {
         // The worker may have refused the config: send it again next time.
         if (sendConfig && this.configs.get(instanceId) === raw) this.configs.delete(instanceId);
-        if (transactionId !== undefined && isFinal(operation, error)) this.transactions.delete(transactionId);
+        const crashed = (error as PluginError).code === PluginErrorCode.WORKER_CRASHED;
+        const outcome = crashed && this.options.commitOutcome ? await this.outcomeOf(call, transactionId) : undefined;
+        if (transactionId !== undefined) this.ledger.failed(operation, transactionId, error);
+        // One error object answers every call of a dead worker: each transaction gets its own.
+        if (outcome !== undefined) throw Errors.workerCrashed({ ...(error as PluginError).details, outcome, ...(params?.readOnly === true ? { readOnly: true } : {}) });
         throw error;
       }
     } finally {
+      this.calls.delete(call);
       this.inFlight--;
       this.lastUsed = Date.now();
-      if (progressToken) this.progress.delete(progressToken);
+      this.progress.delete(progressToken);
     }
   }
 
   /** Graceful stop (shutdown → exit → SIGKILL after the bound); no restart follows. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.stopHeartbeat();
+    this.heartbeat.stop();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const worker = this.worker ?? (await this.starting?.catch(() => undefined));
     await worker?.stop();
@@ -147,7 +166,17 @@ export class WorkerSupervisor {
 
   /** SIGKILL the current worker (tests, memory caps); the supervisor restarts it. */
   kill(): void {
-    this.worker?.kill();
+    this.worker?.kill('killed');
+  }
+
+  /** What became of the transaction of a call whose worker died (see callOutcome). */
+  private outcomeOf(call: InFlightCall, transactionId: string | undefined): Promise<CommitOutcome | undefined> {
+    const config = this.lastConfigs.get(call.instanceId);
+    // After shutdown() no worker will answer: unknown at once (null), not after the bound.
+    const ask = (xid: string, timeoutMs: number) =>
+      this.stopped ? null : this.execute<unknown>(call.instanceId, config, 'queryValue', { sql: TXID_STATUS_SQL, params: [xid], timeout: timeoutMs }, { deadlineMs: timeoutMs + 200, timeoutMs });
+    const handleXid = call.operation === 'commit' && transactionId !== undefined ? this.ledger.xidOf(transactionId) : undefined;
+    return callOutcome(call, handleXid, ask, this.options.commitOutcomeTimeoutMs);
   }
 
   private ensureStarted(): Promise<WorkerProcess> {
@@ -156,11 +185,7 @@ export class WorkerSupervisor {
     const circuit = this.policy.state(now);
     if (circuit === 'open') {
       const retryAt = this.policy.retryAt;
-      return Promise.reject(
-        Errors.workerUnavailable('the worker keeps failing; the circuit is open', {
-          retryAt: retryAt === undefined ? undefined : new Date(retryAt).toISOString(),
-        }),
-      );
+      return Promise.reject(Errors.workerUnavailable('the worker keeps failing; the circuit is open', { retryAt: retryAt === undefined ? undefined : new Date(retryAt).toISOString() }));
     }
     return (this.starting ??= this.start(circuit === 'half-open' ? 0 : this.policy.nextDelay(now)));
   }
@@ -169,43 +194,33 @@ export class WorkerSupervisor {
     try {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const { options } = this;
-      const { nodeFlags, env } = nodeLaunch(options.definition, options.maxMemoryMb, options.sandbox);
-      const workerArgs = ['--framing', options.framing];
-      if (options.maxMessageBytes !== undefined) workerArgs.push('--max-message-bytes', String(options.maxMessageBytes));
-      const worker = new WorkerProcess({
-        command: options.definition.command,
-        args: [...nodeFlags, ...options.definition.args, ...workerArgs],
-        framing: options.framing,
-        ...(env ? { env } : {}),
-        logger: options.logger,
-        startTimeoutMs: options.startTimeoutMs,
-        stopTimeoutMs: options.stopTimeoutMs,
-        ...(options.hostName ? { hostName: options.hostName } : {}),
-        ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
-      });
+      const journal = options.commitOutcome ? new XidJournalFile() : undefined;
+      const worker = new WorkerProcess(launchOptions(options, journal));
+      const sessions = new WorkerSessions();
       worker.onNotification(Method.instanceState, (params) => options.onInstanceState(params as InstanceStateParams));
       for (const [method, handler] of Object.entries(options.definition.requestHandlers ?? {})) worker.onRequest(method, handler);
-      if (options.onTimings) worker.onNotification(Method.timings, (params) => options.onTimings!(params as TimingsParams));
       // The worker ends handles on its own too (idle timeout, a config change, closeAllConnections):
       // they stop counting as open, so the worker can be retired when idle.
       worker.onNotification(Method.transactionEnded, (params) => {
         const id = (params as Partial<TransactionEndedParams> | undefined)?.transactionId;
-        if (typeof id === 'string' && this.worker === worker) this.transactions.delete(id);
+        if (typeof id === 'string' && this.worker === worker) this.ledger.ended(id);
       });
-      worker.onNotification(Method.progress, (params) => {
-        const p = params as { token?: string; value?: { done?: number; total?: number } };
-        const listener = p.token === undefined ? undefined : this.progress.get(p.token);
-        if (listener && typeof p.value?.done === 'number' && typeof p.value.total === 'number') listener(p.value.done, p.value.total);
-      });
+      worker.onNotification(Method.progress, (params) => this.progress.report(params));
+      if (options.onTimings) worker.onNotification(Method.timings, (params) => options.onTimings!(params as TimingsParams));
+      worker.onNotification(Method.connectionOpened, (params) => sessions.opened(params));
+      worker.onNotification(Method.connectionClosed, (params) => sessions.closed(params));
+      worker.onNotification(Method.transactionXid, (params) => this.calls.xidReported(params));
       try {
         await worker.start();
       } catch (error) {
+        journal?.close();
         this.policy.recordFailure(Date.now());
         this.afterFailure();
         throw Errors.workerUnavailable(`worker failed to start: ${(error as Error).message}`, { stderr: worker.stderrTail.slice(-5) });
       }
       if (this.stopped) {
         await worker.stop();
+        journal?.close();
         throw Errors.workerUnavailable('the plugin manager was shut down');
       }
       const wasOpen = this.policy.state(Date.now()) !== 'closed';
@@ -214,8 +229,8 @@ export class WorkerSupervisor {
       this.generation++;
       this.configs.clear();
       this.worker = worker;
-      worker.onExit((exit) => this.onExit(worker, exit));
-      this.startHeartbeat(worker);
+      worker.onExit((exit) => this.onExit(worker, sessions, exit, journal));
+      this.heartbeat.start(worker, () => this.unresponsive(worker));
       options.onWorkerEvent({ type: 'start', pid: worker.pid, generation: this.generation });
       return worker;
     } finally {
@@ -223,24 +238,49 @@ export class WorkerSupervisor {
     }
   }
 
-  private onExit(worker: WorkerProcess, exit: WorkerExitedError): void {
+  private unresponsive(worker: WorkerProcess): void {
+    if (this.worker !== worker) return;
+    this.options.logger.error({ pid: worker.pid, heartbeatTimeoutMs: this.options.heartbeatTimeoutMs }, 'worker event loop unresponsive; killing it');
+    this.options.onWorkerEvent({ type: 'unresponsive', pid: worker.pid, generation: this.generation });
+    worker.kill('heartbeat');
+  }
+
+  private onExit(worker: WorkerProcess, sessions: WorkerSessions, exit: WorkerExitedError, journal: XidJournalFile | undefined): void {
+    // What the worker journaled for the calls it leaves unanswered, read before they are failed.
+    if (journal) this.calls.readJournal(worker, journal);
+    journal?.close();
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.configs.clear();
-    this.stopHeartbeat();
+    this.heartbeat.stop();
     const expected = this.stopped;
+    const { generation } = this;
+    const reason = exitReason(worker.killedFor, expected, exit.exitCode, worker.stderrTail);
+    const died = reason !== 'shutdown';
+    const report = died ? crashReport(reason, exit, this.calls.summaries(worker), this.heartbeat.lastReading, worker.stderrTail) : undefined;
+    // Its statements would run on in the server until they next wrote to the vanished client.
+    if (died && sessions.size > 0) this.cancelSessions(worker, sessions, generation);
     this.options.onWorkerEvent({
       type: 'exit',
       pid: worker.pid,
-      generation: this.generation,
+      generation,
       expected,
       exitCode: exit.exitCode,
       signal: exit.signal,
+      reason,
+      ...(report ? { report } : {}),
     });
+    if (report) this.options.logger.error({ pid: worker.pid, crash: report }, `worker died (${reason})${expected ? '' : '; restarting'}`);
     if (expected) return;
-    this.options.logger.warn({ pid: worker.pid, exitCode: exit.exitCode, signal: exit.signal }, 'worker exited unexpectedly; restarting');
     this.policy.recordFailure(Date.now());
     this.afterFailure();
+  }
+
+  private cancelSessions(worker: WorkerProcess, sessions: WorkerSessions, generation: number): void {
+    void sessions.cancelAll(this.calls.instancesOn(worker), CANCEL_TIMEOUT_MS).then((summary) => {
+      this.options.onWorkerEvent({ type: 'sessions-cancelled', pid: worker.pid, generation, ...summary });
+      this.options.logger[summary.failed > 0 ? 'warn' : 'debug']({ pid: worker.pid, ...summary }, 'cancelled the dead worker’s server sessions');
+    });
   }
 
   /** After a failure: open the circuit, or restart eagerly (after the backoff) so the next request finds a worker. */
@@ -257,41 +297,4 @@ export class WorkerSupervisor {
     }, 0);
     this.restartTimer.unref();
   }
-
-  private startHeartbeat(worker: WorkerProcess): void {
-    this.stopHeartbeat();
-    const { heartbeatIntervalMs, heartbeatTimeoutMs } = this.options;
-    this.heartbeat = setInterval(() => {
-      worker.request(Method.heartbeat, null, { deadlineMs: heartbeatTimeoutMs }).catch((error: PluginError) => {
-        if (this.worker !== worker || error.code !== PluginErrorCode.QUERY_TIMEOUT) return;
-        this.options.logger.error({ pid: worker.pid, heartbeatTimeoutMs }, 'worker event loop unresponsive; killing it');
-        this.options.onWorkerEvent({ type: 'unresponsive', pid: worker.pid, generation: this.generation });
-        worker.kill();
-      });
-    }, heartbeatIntervalMs);
-    this.heartbeat.unref();
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
-  }
-
-  private track(operation: string, transactionId: string | undefined, result: unknown, generation: number): void {
-    if (operation === 'beginTransaction') {
-      const id = (result as { transactionId?: unknown } | null)?.transactionId;
-      if (typeof id === 'string') {
-        this.transactions.set(id, generation);
-        if (this.transactions.size > REMEMBERED_TRANSACTIONS) this.transactions.delete(this.transactions.keys().next().value!);
-      }
-    } else if ((operation === 'commit' || operation === 'rollback') && transactionId !== undefined) {
-      this.transactions.delete(transactionId);
-    }
-  }
-}
-
-/** After these, the worker no longer holds the transaction. */
-function isFinal(operation: string, error: unknown): boolean {
-  const code = (error as PluginError).code;
-  return operation === 'commit' || operation === 'rollback' || code === PluginErrorCode.TRANSACTION_NOT_FOUND;
 }

@@ -6,6 +6,7 @@
  *   batch             100k-row batchInsert vs COPY, ping latency during it, piscina on/off.
  *   tenants           1,000 tenants with their own logins: first answers, spread vs one instance, peak connections, memory per instance.
  *   results           1000-row selects at 1 and 4 in flight; streaming 1,000,000 rows (time, peak RSS).
+ *   transaction       a 3-statement transaction call with transaction ids learned (commitOutcome) on vs off.
  * Env: BENCH_SECONDS (measured seconds per cell, default 5),
  *      BENCH_WARMUP_SECONDS (warm-up per cell, default 1),
  *      BENCH_ROUNDS (rounds a cell's time is split into, contenders taking turns; default 5).
@@ -21,6 +22,7 @@ import { lookupSuite } from './bench/lookup-suite';
 import { resultsSuite } from './bench/results-suite';
 import { supervisionSuite } from './bench/supervision-suite';
 import { tenantsSuite } from './bench/tenants-suite';
+import { transactionSuite } from './bench/transaction-suite';
 import type { BenchSettings, Suite } from './bench/suite';
 
 const SUITES: Record<string, Suite> = {
@@ -29,6 +31,7 @@ const SUITES: Record<string, Suite> = {
   batch: batchSuite,
   tenants: tenantsSuite,
   results: resultsSuite,
+  transaction: transactionSuite,
 };
 const DEFAULT_SUITE = 'lookup';
 

@@ -22,6 +22,11 @@ export const CONFIG_DEFAULTS = Object.freeze({
     lockTimeout: 10_000,
     /** `idle_in_transaction_session_timeout` of every pooled session (ms). */
     idleInTransactionTimeout: 300_000,
+    /**
+     * `client_connection_check_interval` of every pooled session (ms; PostgreSQL 14+, ignored before;
+     * 0: off): a running statement whose client vanished is stopped by the server itself.
+     */
+    connectionCheckInterval: 1_000,
     autoReconnect: true,
     reconnectInterval: 1_000,
     maxReconnectAttempts: 5,

@@ -57,6 +57,7 @@ const optionsSchema = z
     queryTimeout: positiveMillis.optional(),
     lockTimeout: millis.optional(),
     idleInTransactionTimeout: millis.optional(),
+    connectionCheckInterval: millis.optional(),
     autoReconnect: z.boolean().optional(),
     reconnectInterval: millis.optional(),
     maxReconnectAttempts: z.number().int().min(0).max(1_000).optional(),
@@ -164,6 +165,8 @@ export interface NormalizedConfig {
     queryTimeout: number;
     lockTimeout: number;
     idleInTransactionTimeout: number;
+    /** `client_connection_check_interval` (ms) on servers that have it (14+); 0: off. */
+    connectionCheckInterval: number;
     autoReconnect: boolean;
     reconnectInterval: number;
     maxReconnectAttempts: number;

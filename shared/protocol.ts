@@ -20,12 +20,18 @@ export const Method = {
   instanceState: 'instance/state',
   /** Worker → host: a transaction handle ended, for any reason (commit, rollback, idle timeout, config change, close). */
   transactionEnded: 'transaction/ended',
-  /** Host → worker liveness probe, answered `null` straight from the event loop. */
+  /** Host → worker liveness probe, answered straight from the event loop with the worker's memory reading. */
   heartbeat: '$/heartbeat',
   /** Host → worker: the worker's connection budget and idle-instance timeout; answered once it is within them. */
   workerLimits: 'worker/limits',
   /** Host → worker: the worker-wide view of connections, instances and waiting requests. */
   workerStats: 'worker/stats',
+  /** Worker → host: a pooled session was opened; its backend pid and cancel key, so a host can stop its statements if the worker dies. */
+  connectionOpened: 'connection/opened',
+  /** Worker → host: a pooled session was closed. */
+  connectionClosed: 'connection/closed',
+  /** Worker → host: the server transaction id of the request that carried `outcomeToken`, sent before that transaction commits. */
+  transactionXid: 'transaction/xid',
   /** Worker → host, only for an `execute` that carried a `traceparent`: what the worker measured of it, sent just before its answer. */
   timings: 'telemetry/timings',
 } as const;
@@ -65,6 +71,8 @@ export const executeParamsSchema = z
     params: z.record(z.string(), z.unknown()).optional(),
     config: z.record(z.string(), z.unknown()).optional(),
     progressToken: z.union([z.string(), z.number()]).optional(),
+    /** `transaction` and `beginTransaction`: report the server transaction id under this token (`transaction/xid`). */
+    outcomeToken: z.union([z.string().max(100), z.number()]).optional(),
     /** W3C trace context of the caller's span: the worker's log lines carry its trace id and it answers with `telemetry/timings`. */
     traceparent: z.string().regex(TRACEPARENT, 'a W3C traceparent: 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>').optional(),
   })
@@ -108,6 +116,57 @@ export interface TransactionEndedParams {
   instanceId: string;
   transactionId: string;
   reason: string;
+}
+
+/**
+ * How a session's server was verified over TLS: what a cancel for it needs to
+ * verify the same server (never the client's key: a CancelRequest is not
+ * authenticated, so it needs no client certificate).
+ */
+export const sessionTlsSchema = z
+  .object({
+    rejectUnauthorized: z.boolean().optional(),
+    ca: z.union([z.string(), z.array(z.string())]).optional(),
+    servername: z.string().optional(),
+  })
+  .strict();
+export type SessionTls = z.infer<typeof sessionTlsSchema>;
+
+/**
+ * `connection/opened`: a session of `instanceId`'s pool, addressed for a
+ * CancelRequest (`host` a socket directory when it starts with `/`); `tls`:
+ * the session runs over TLS, verified so (a cancel for it does the same), or false.
+ */
+export const connectionOpenedParamsSchema = z
+  .object({
+    instanceId: instanceIdSchema,
+    backendPid: z.number().int(),
+    cancelKey: z.number().int(),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65_535),
+    tls: z.union([z.literal(false), sessionTlsSchema]),
+  })
+  .strict();
+export type ConnectionOpenedParams = z.infer<typeof connectionOpenedParamsSchema>;
+
+/** `connection/closed`: that session is gone. */
+export const connectionClosedParamsSchema = z.object({ instanceId: instanceIdSchema, backendPid: z.number().int() }).strict();
+export type ConnectionClosedParams = z.infer<typeof connectionClosedParamsSchema>;
+
+/**
+ * `transaction/xid`: the transaction of the request that carried `token` has
+ * the server transaction id `xid` (`txid_current()`, as text); null when the
+ * server is in recovery (it can commit no writes). Written to the pipe before
+ * the worker sends that transaction's COMMIT.
+ */
+export interface TransactionXidParams {
+  token: string | number;
+  xid: string | null;
+}
+
+/** The answer to `$/heartbeat`: the worker's memory now (bytes). */
+export interface HeartbeatResult {
+  memory: { rss: number; heapUsed: number; heapTotal: number };
 }
 
 /**

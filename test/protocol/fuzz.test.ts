@@ -18,6 +18,9 @@ import { listSessions } from '../support/server-activity';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
 
+/** The notifications a worker sends on its own. */
+const WORKER_NOTIFICATIONS = new Set(['instance/state', '$/progress', 'transaction/ended', 'connection/opened', 'connection/closed', 'transaction/xid']);
+
 /**
  * Hostile input on the worker's stdin, generated and seeded (fast-check):
  * odd but valid frames, bodies that are not UTF-8 / JSON / JSON-RPC, random
@@ -320,7 +323,7 @@ class FuzzSession {
     for (; this.cursor < messages.length; this.cursor++) {
       const m = messages[this.cursor];
       if ('method' in m) {
-        if (m.method !== 'instance/state' && m.method !== '$/progress' && m.method !== 'transaction/ended') this.problems.push(`unexpected notification ${m.method}`);
+        if (!WORKER_NOTIFICATIONS.has(m.method)) this.problems.push(`unexpected notification ${m.method}`);
         continue;
       }
       const shape = responseProblem(m);

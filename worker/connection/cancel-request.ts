@@ -1,8 +1,8 @@
 import net from 'node:net';
 import type pg from 'pg';
+import { cancelRequestPacket } from '../../shared/postgres-startup-packets';
 import { cancelTargetOf, type CancelTarget } from './pg-internals';
 
-const CANCEL_REQUEST_CODE = 80877102;
 const CANCEL_SOCKET_TIMEOUT_MS = 2_000;
 
 /**
@@ -13,11 +13,7 @@ const CANCEL_SOCKET_TIMEOUT_MS = 2_000;
  */
 export function cancelBackend(target: CancelTarget): Promise<void> {
   if (target.processID === null || target.secretKey === null) return Promise.resolve();
-  const packet = Buffer.alloc(16);
-  packet.writeInt32BE(16, 0);
-  packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
-  packet.writeInt32BE(target.processID, 8);
-  packet.writeInt32BE(target.secretKey, 12);
+  const packet = cancelRequestPacket(target.processID, target.secretKey);
   const host = target.host ?? 'localhost';
   const port = target.port ?? 5432;
   return new Promise((resolve) => {

@@ -14,6 +14,7 @@ import { cancelRunningStatement } from './cancel-request';
 import type { ConnectionBudget } from './connection-budget';
 import type { BudgetMember } from './budget-member';
 import type { ServerBudget } from './server-budget';
+import { SessionSetup, type SessionListener } from './session-setup';
 
 export type { StateListener } from '../instance/plugin-context';
 
@@ -38,6 +39,7 @@ export class ConnectionSource implements BudgetMember {
 
   private state: InstanceState | undefined;
   private reachable = false;
+  private readonly setup: SessionSetup;
 
   constructor(
     private readonly config: NormalizedConfig,
@@ -45,8 +47,10 @@ export class ConnectionSource implements BudgetMember {
     private readonly errorContext: Omit<ErrorContext, 'phase'>,
     private readonly onState: StateListener = () => undefined,
     budget: ConnectionBudget,
+    sessions?: SessionListener,
   ) {
     this.serverBudget = budget.server(serverKeyOf(config));
+    this.setup = new SessionSetup(config.options.connectionCheckInterval, logger, sessions);
   }
 
   /** The live pool, created on first use. */
@@ -144,7 +148,7 @@ export class ConnectionSource implements BudgetMember {
     }
     if (error === undefined && needsReset(client)) {
       // A statement may have left session state behind (a SET, a temp table, a lock): clear it first.
-      resetSession(client).then(
+      resetSession(client, this.setup.afterReset).then(
         () => this.giveBack(client),
         (failure: Error) => this.giveBack(client, failure),
       );
@@ -251,7 +255,8 @@ export class ConnectionSource implements BudgetMember {
 
   private createPool(): pg.Pool {
     this.serverBudget.join(this);
-    const pool = new pg.Pool({ ...poolOptionsFor(this.config), Client: this.CountedClient });
+    const pool = new pg.Pool({ ...poolOptionsFor(this.config), Client: this.CountedClient, onConnect: this.setup.onConnect });
+    pool.on('remove', this.setup.onRemove);
     // An idle client dying (server restart, network) must never crash the process.
     pool.on('error', (error: Error) => {
       this.logger.warn({ err: error.message }, 'idle PostgreSQL client failed and was removed from the pool');

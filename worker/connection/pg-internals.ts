@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { SessionTls } from '../../shared/protocol';
 
 /**
  * The one place that reaches into `pg`'s internals: members node-postgres
@@ -27,6 +28,7 @@ interface Connection extends NodeJS.EventEmitter {
 
 interface ClientInternals {
   connection: Connection;
+  ssl: unknown;
   processID: number | null;
   secretKey: number | null;
   host?: string;
@@ -45,6 +47,24 @@ export function cancelTargetOf(client: pg.ClientBase): CancelTarget {
   if (c.host !== undefined) target.host = c.host;
   if (c.port !== undefined) target.port = c.port;
   return target;
+}
+
+/**
+ * How the session verified its server over TLS (pg goes on only over TLS once
+ * `ssl` is configured), or false. The CA, servername and rejectUnauthorized only:
+ * never the client's key or certificate.
+ */
+export function tlsOf(client: pg.ClientBase): SessionTls | false {
+  const ssl = internals(client).ssl as false | true | { rejectUnauthorized?: unknown; ca?: unknown; servername?: unknown } | undefined;
+  if (!ssl) return false;
+  if (ssl === true) return {};
+  const out: SessionTls = {};
+  if (typeof ssl.rejectUnauthorized === 'boolean') out.rejectUnauthorized = ssl.rejectUnauthorized;
+  if (typeof ssl.servername === 'string') out.servername = ssl.servername;
+  const pem = (value: unknown): string | undefined => (typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString() : undefined);
+  if (Array.isArray(ssl.ca)) out.ca = ssl.ca.map(pem).filter((c): c is string => c !== undefined);
+  else if (pem(ssl.ca) !== undefined) out.ca = pem(ssl.ca)!;
+  return out;
 }
 
 /** Makes pg forget one statement it prepared on this session (it then sends Parse again). */

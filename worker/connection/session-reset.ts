@@ -27,9 +27,14 @@ export function needsReset(client: pg.ClientBase): boolean {
   return touched.has(client);
 }
 
-/** Resets the session to its connect-time state; pg forgets the statements it had prepared on it. */
-export async function resetSession(client: pg.ClientBase): Promise<void> {
+/**
+ * Resets the session to its connect-time state; pg forgets the statements it had prepared on it.
+ * `restore` (settings the session got by SET when it opened) runs after it: not in the same
+ * message, where DISCARD ALL would be inside an implicit transaction block and refused.
+ */
+export async function resetSession(client: pg.ClientBase, restore?: string): Promise<void> {
   await client.query('DISCARD ALL');
+  if (restore !== undefined) await client.query(restore);
   forgetPreparedStatements(client);
   touched.delete(client);
 }

@@ -1,8 +1,9 @@
 import { Errors } from '../../shared/errors';
-import type { InstanceStateParams, TransactionEndedParams } from '../../shared/protocol';
+import type { ConnectionClosedParams, ConnectionOpenedParams, InstanceStateParams, TransactionEndedParams } from '../../shared/protocol';
 import { WORKER_LIMIT_DEFAULTS } from '../../shared/worker-limits';
 import { ConnectionBudget } from '../connection/connection-budget';
 import type { Logger } from '../runtime/logger';
+import type { SessionListener } from '../connection/session-setup';
 import { Instance } from './instance';
 
 interface Entry {
@@ -27,6 +28,17 @@ function rawKey(config: Record<string, unknown>): string | undefined {
   }
 }
 
+/** The session listener of one instance: the registry's, with the instanceId added. */
+function sessionsOf(
+  instanceId: string,
+  listener: { opened(params: ConnectionOpenedParams): void; closed(params: ConnectionClosedParams): void },
+): SessionListener {
+  return {
+    opened: (session) => listener.opened({ instanceId, ...session }),
+    closed: (backendPid) => listener.closed({ instanceId, backendPid }),
+  };
+}
+
 /**
  * instanceId → instance (and so its pool). A pool is replaced only when the
  * config's fingerprint changes; resending the same config is cheap. All
@@ -46,6 +58,7 @@ export class InstanceRegistry {
     private readonly logger: Logger,
     private readonly onInstanceState: (params: InstanceStateParams) => void = () => undefined,
     private readonly onTransactionEnded: (params: TransactionEndedParams) => void = () => undefined,
+    private readonly onSession: { opened(params: ConnectionOpenedParams): void; closed(params: ConnectionClosedParams): void } | undefined = undefined,
   ) {
     this.armSweep();
   }
@@ -103,6 +116,7 @@ export class InstanceRegistry {
           ...(error ? { error: { code: error.code, message: error.message } } : {}),
         }),
       onTransactionEnded: (transactionId, reason) => this.onTransactionEnded({ instanceId, transactionId, reason }),
+      ...(this.onSession ? { onSession: sessionsOf(instanceId, this.onSession) } : {}),
     });
     logger.level = instance.config.logging.level;
     return instance;

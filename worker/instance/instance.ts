@@ -20,6 +20,7 @@ import { RUN_ALONE, StatementLanes } from '../statements/statement-lanes';
 import { StatementRunner } from '../statements/statement-runner';
 import { runTransactionOperation, type TransactionOperationResult } from '../transactions/transaction-operation';
 import { TransactionStore } from '../transactions/transaction-store';
+import type { XidReport } from '../transactions/xid-report';
 import { CursorStore } from '../cursors/cursor-store';
 import type { InstanceContext } from './plugin-context';
 
@@ -51,7 +52,7 @@ export class Instance {
     this.logger = logger;
     this.fingerprint = configFingerprint(config);
     this.errorContext = { ...endpointOf(config), secrets: secretsOf(config), retryHostNotFound: config.options.retryHostNotFound };
-    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange, context.connectionBudget ?? new ConnectionBudget());
+    this.source = new ConnectionSource(config, logger, this.errorContext, context.onStateChange, context.connectionBudget ?? new ConnectionBudget(), context.onSession);
     this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize);
     this.lanes = config.options.pipelining ? new StatementLanes(this.source, this.runner, logger, config.pool.max, config.options.queryTimeout) : undefined;
     this.transactions = new TransactionStore(this.source, this.runner, config.options.transactionIdleTimeout, this.errorContext, logger, context.onTransactionEnded);
@@ -105,13 +106,13 @@ export class Instance {
   }
 
   /** The `transaction` operation: the statements in one transaction, all or nothing. */
-  async runTransaction(p: TransactionParams, cancellation?: Cancellation): Promise<TransactionOperationResult> {
+  async runTransaction(p: TransactionParams, cancellation?: Cancellation, xid?: XidReport): Promise<TransactionOperationResult> {
     if (!grammarLoaded()) await grammarReady;
     const trace = cancellation?.trace;
     const waiting = trace && performance.now();
     return this.withClient((client) => {
       if (trace) trace.waitMs += performance.now() - waiting!;
-      return serverTimed(cancellation, runTransactionOperation(client, this.runner, p, this.errorContext, cancellation));
+      return serverTimed(cancellation, runTransactionOperation(client, this.runner, p, this.errorContext, cancellation, xid));
     });
   }
 

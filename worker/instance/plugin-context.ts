@@ -3,6 +3,7 @@ import type { TransactionReason } from '../../shared/errors';
 import type { PluginError } from '../../shared/plugin-error';
 import type { InstanceState } from '../../shared/protocol';
 import type { ConnectionBudget } from '../connection/connection-budget';
+import type { SessionListener } from '../connection/session-setup';
 import type { ConsoleLikeLogger } from '../runtime/console-logger';
 import type { Logger } from '../runtime/logger';
 
@@ -34,6 +35,8 @@ export interface PluginContext {
   connectionBudget?: ConnectionBudget;
   /** Told when a transaction handle ends, for any reason (commit, rollback, idle timeout, close). */
   onTransactionEnded?: (transactionId: string, reason: TransactionReason) => void;
+  /** @internal Told when a pooled session opens (its backend pid and cancel key) and closes: the worker's hook, kept out of the published declarations. */
+  onSession?: SessionListener;
 }
 
 /** What an `Instance` is made from: the context with its logger made a pino logger. */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Cancellation } from '../statements/cancellation';
 import type { Instance } from '../instance/instance';
+import type { XidReport } from '../transactions/xid-report';
 
 /** What an operation runs against. */
 export interface OperationContext {
@@ -9,6 +10,8 @@ export interface OperationContext {
   cancellation: Cancellation | undefined;
   /** Reports progress (`$/progress`) when the request carried a `progressToken`; absent otherwise. */
   progress?: (done: number, total: number) => void;
+  /** Reports a transaction's server id (`transaction/xid`) when the request carried an `outcomeToken`. */
+  xid?: XidReport;
 }
 
 /** One entry of the operation table: its params schema and its implementation. */

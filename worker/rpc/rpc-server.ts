@@ -4,7 +4,16 @@ import type { Cancellation } from '../statements/cancellation';
 import { Errors } from '../../shared/errors';
 import { RpcErrorCode } from '../../shared/error-codes';
 import { isOperationName, OPERATION_NAMES } from '../../shared/operation-params';
-import { executeParamsSchema, initializeParamsSchema, Method, PLUGIN_NAME, PROTOCOL_VERSION, type InitializeResult } from '../../shared/protocol';
+import {
+  executeParamsSchema,
+  initializeParamsSchema,
+  Method,
+  PLUGIN_NAME,
+  PROTOCOL_VERSION,
+  type HeartbeatResult,
+  type InitializeResult,
+  type TransactionXidParams,
+} from '../../shared/protocol';
 import { DEFAULT_MAX_MESSAGE_BYTES, FRAMINGS, type Framing } from '../../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../../shared/transport/message-reader';
 import { FramedMessageWriter } from '../../shared/transport/message-writer';
@@ -24,6 +33,10 @@ import { openRpcDocument } from './openrpc';
 import { encodeInSlices } from './sliced-encoding';
 import { runTraced } from './traced-request';
 import { operations } from '../operations';
+import type { XidReport } from '../transactions/xid-report';
+import { xidJournalFromEnv } from '../runtime/xid-journal-writer';
+
+const DELIVERED = Promise.resolve();
 
 export interface RpcServerOptions {
   input: Readable;
@@ -53,6 +66,8 @@ export class RpcServer {
   private readonly reader: FramedMessageReader;
   private readonly order: FrameOrder;
   private initialized = false;
+  /** The host's transaction-id journal, if it gave one (shared/xid-journal.ts). */
+  private readonly journal = xidJournalFromEnv();
   private shutdownDone = false;
   private stopping: Promise<void> | undefined;
 
@@ -73,6 +88,10 @@ export class RpcServer {
       logger,
       (params) => this.endpoint.notify(Method.instanceState, params),
       (params) => this.endpoint.notify(Method.transactionEnded, params),
+      {
+        opened: (params) => this.endpoint.notify(Method.connectionOpened, params),
+        closed: (params) => this.endpoint.notify(Method.connectionClosed, params),
+      },
     );
     // Messages held behind large frames reach the endpoint through the reader, in their turn.
     this.order = new FrameOrder(
@@ -127,10 +146,10 @@ export class RpcServer {
     e.onRequest(Method.initialize, (params) => this.initialize(params));
     e.onRequest(Method.execute, (params, cancellation) => this.execute(params, cancellation));
     // Answered from the event loop itself, in the turn it is read: a reply proves the loop is not stuck.
-    e.onRequest(Method.heartbeat, () => null);
+    e.onRequest(Method.heartbeat, heartbeatAnswer);
     e.onRequest(Method.shutdown, async () => {
       this.requireInitialized();
-      await this.closeAll();
+      await this.registry.closeAll();
       this.shutdownDone = true;
       return null;
     });
@@ -180,7 +199,9 @@ export class RpcServer {
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params');
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
-    const run = (cancellation: Cancellation) => operation.run({ instanceId: p.instanceId, instance, cancellation, ...(progress ? { progress } : {}) }, opParams);
+    const xid = p.outcomeToken === undefined ? undefined : this.xidReporter(p.outcomeToken, p.operation);
+    const run = (cancellation: Cancellation) =>
+      operation.run({ instanceId: p.instanceId, instance, cancellation, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) }, opParams);
     if (p.traceparent === undefined) return run(token).then(encodeInSlices);
     return runTraced(p.traceparent, token, run, (timings) => this.endpoint.notify(Method.timings, timings));
   }
@@ -234,25 +255,42 @@ export class RpcServer {
     return (done, total) => this.endpoint.notify(Method.progress, { token, value: { kind: 'report', done, total } });
   }
 
-  private requireInitialized(): void {
-    if (!this.initialized) throw notInitialized();
+  /**
+   * Where a request that carried an outcomeToken reports its transaction id: for `transaction`, the
+   * host's journal when it gave one (no message, no wake-up of the host per transaction); otherwise
+   * `transaction/xid` (for `beginTransaction` it leaves with the answer), `delivered` waiting until
+   * that is with the OS.
+   */
+  private xidReporter(token: string | number, operation: string): XidReport {
+    const journal = this.journal;
+    if (journal && operation === 'transaction' && typeof token === 'number') return { began: (xid) => journal.write(token, xid), delivered: () => DELIVERED };
+    return {
+      began: (xid) => this.endpoint.notify(Method.transactionXid, { token, xid } satisfies TransactionXidParams),
+      delivered: () => this.writer.drain(),
+    };
   }
 
-  private closeAll(): Promise<void> {
-    return this.registry.closeAll();
+  private requireInitialized(): void {
+    if (!this.initialized) throw notInitialized();
   }
 
   /** Rolls back, ends pools (bounded), flushes output and exits. Idempotent. */
   stop(code: number): Promise<void> {
     this.stopping ??= (async () => {
       const bound = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BOUND_MS).unref());
-      await Promise.race([Promise.all([this.closeAll().catch(() => undefined), closeEncodingPool().catch(() => undefined)]), bound]);
+      await Promise.race([Promise.all([this.registry.closeAll().catch(() => undefined), closeEncodingPool().catch(() => undefined)]), bound]);
       await Promise.race([this.writer.drain(), bound]);
       this.endpoint.close(Errors.workerUnavailable('the worker has stopped'));
       this.options.onExit(code);
     })();
     return this.stopping;
   }
+}
+
+/** The heartbeat's answer: proof the loop runs, and the memory reading a crash report shows. */
+function heartbeatAnswer(): HeartbeatResult {
+  const { rss, heapUsed, heapTotal } = process.memoryUsage();
+  return { memory: { rss, heapUsed, heapTotal } };
 }
 
 function notInitialized(): ResponseError<undefined> {

@@ -46,7 +46,7 @@ export function probeSandbox(operation: string): SandboxProbe | undefined {
   return undefined;
 }
 
-/** Runs a fault operation (`__faultBusyLoop`, `__faultCrash`, `__faultStdout`); false when `operation` is not one. */
+/** Runs a fault operation (`__faultBusyLoop`, `__faultAllocate`, `__faultCrash`, `__faultStdout`); false when `operation` is not one. */
 export function runFault(operation: string, params?: unknown): boolean {
   if (!faultHooksEnabled) return false;
   if (operation === '__faultStdout') {
@@ -60,6 +60,11 @@ export function runFault(operation: string, params?: unknown): boolean {
     for (;;) {
       /* spin */
     }
+  }
+  if (operation === '__faultAllocate') {
+    // Runaway memory: the heap grows until V8's limit (--max-old-space-size) ends the process.
+    const held: number[][] = [];
+    for (;;) held.push(new Array<number>(1_000_000).fill(held.length));
   }
   if (operation === '__faultCrash') {
     process.kill(process.pid, 'SIGKILL');

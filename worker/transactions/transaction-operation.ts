@@ -12,6 +12,7 @@ import { isTransactionControl } from '../sql/statement-kinds';
 import { beginStatement, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
 import { endingOf } from './transaction-ending';
 import { TransactionStatusWatch } from './transaction-status';
+import { beginTransaction, type XidReport } from './xid-report';
 
 /** `transaction`'s answer (shared/results). */
 export type TransactionOperationResult = TransactionResult<unknown>;
@@ -20,7 +21,9 @@ export type TransactionOperationResult = TransactionResult<unknown>;
  * The `transaction` operation: every statement commits or none does. A failure
  * rolls back and says which operation index failed, with the SQL error's
  * detail; serialization failures and deadlocks are retryable because the whole
- * transaction was rolled back. `timeout` bounds the whole transaction.
+ * transaction was rolled back. `timeout` bounds the whole transaction. With
+ * `xid`, the transaction's server id is learned with its BEGIN and is with the
+ * host before COMMIT is sent (read-only transactions write nothing: no id).
  */
 export async function runTransactionOperation(
   client: pg.PoolClient,
@@ -28,6 +31,7 @@ export async function runTransactionOperation(
   p: TransactionParams,
   errorContext: Omit<ErrorContext, 'phase'>,
   cancellation?: Cancellation,
+  xid?: XidReport,
 ): Promise<TransactionOperationResult> {
   p.operations.forEach((op, i) => {
     if (isTransactionControl(op.sql)) {
@@ -39,7 +43,7 @@ export async function runTransactionOperation(
   const deadline = p.timeout !== undefined ? Date.now() + p.timeout : undefined;
   const watch = new TransactionStatusWatch(client);
   try {
-    await client.query(beginStatement(p));
+    await beginTransaction(client, beginStatement(p), p.readOnly ? undefined : xid);
     if (p.readOnly) await client.query(READ_ONLY_LOCK_IN);
     const results: TransactionOperationResult['results'] = [];
     for (let i = 0; i < p.operations.length; i++) {
@@ -60,6 +64,8 @@ export async function runTransactionOperation(
       }
       results.push({ rows: r.rows, rowCount: r.rowCount, command: r.command });
     }
+    // The host must know the id before COMMIT can happen, or a crash now would leave it guessing.
+    if (xid !== undefined && !p.readOnly) await xid.delivered();
     try {
       await client.query('COMMIT');
     } catch (error) {

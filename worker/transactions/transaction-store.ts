@@ -17,6 +17,7 @@ import { isTransactionControl } from '../sql/statement-kinds';
 import { beginStatement, READ_ONLY_LOCK_IN } from '../sql/transaction-sql';
 import { endingOf } from './transaction-ending';
 import { TransactionStatusWatch } from './transaction-status';
+import { beginTransaction, type XidReport } from './xid-report';
 
 interface Handle {
   id: string;
@@ -65,11 +66,11 @@ export class TransactionStore {
     return this.open.size;
   }
 
-  async begin(p: BeginTransactionParams): Promise<{ transactionId: string }> {
+  async begin(p: BeginTransactionParams, xid?: XidReport): Promise<{ transactionId: string }> {
     const client = await this.source.acquire(p.timeout !== undefined ? Date.now() + p.timeout : undefined);
     const watch = new TransactionStatusWatch(client);
     try {
-      await client.query(beginStatement(p));
+      await beginTransaction(client, beginStatement(p), p.readOnly ? undefined : xid);
       if (p.readOnly) await client.query(READ_ONLY_LOCK_IN);
     } catch (error) {
       watch.dispose();

@@ -12,4 +12,5 @@ export { CONFIG_DEFAULTS } from './shared/config-defaults';
 export { WORKER_LIMIT_DEFAULTS, type ServerConnectionStats, type WorkerConnectionStats } from './shared/worker-limits';
 export { Method, PROTOCOL_VERSION, PLUGIN_NAME } from './shared/protocol';
 export { OPERATION_NAMES, type OperationName } from './shared/operation-params';
-export type { QueryResult, ExecuteResult, ConnectionStats, FieldInfo } from './shared/results';
+export type { AnyOperationParams, OperationArgs, OperationParams, OperationResult, OperationResults } from './shared/operation-types';
+export type { QueryResult, ExecuteResult, ConnectionStats, FieldInfo, TransactionResult, WriteResult } from './shared/results';

@@ -89,8 +89,8 @@ export async function splitBatchInsert(
   return { success: true, data: counts };
 }
 
-/** The record index at the start of an issue path (the wire's root: `params.params`). */
-const RECORD_PATH = /^params\.params\.records\[(\d+)\]/;
+/** The record index at the start of an issue path (the wire's root: `params`). */
+const RECORD_PATH = /^params\.records\[(\d+)\]/;
 
 /**
  * A refusal of the request that started at record `offset`, with its record
@@ -101,7 +101,7 @@ function renumber<T>(res: PluginResult<T>, offset: number): PluginResult<T> {
   if (res.success || res.error.code !== PluginErrorCode.INVALID_PARAMS) return res;
   const issues = res.error.details.issues;
   if (!Array.isArray(issues)) return res;
-  const shifted = (issues as ValidationIssue[]).map((i) => ({ ...i, path: i.path.replace(RECORD_PATH, (_, n: string) => `params.params.records[${Number(n) + offset}]`) }));
+  const shifted = (issues as ValidationIssue[]).map((i) => ({ ...i, path: i.path.replace(RECORD_PATH, (_, n: string) => `params.records[${Number(n) + offset}]`) }));
   const rebuilt = invalidParams(shifted, res.error.details);
   return { success: false, error: { ...res.error, message: rebuilt.message, details: rebuilt.details } };
 }

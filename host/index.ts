@@ -6,6 +6,8 @@ export {
   type PluginDefinition,
   type ExecuteOptions,
   type InstanceStateEvent,
+  type PostgresPluginName,
+  type OtherPluginName,
 } from './plugin-manager';
 export type { WorkerEvent } from './worker-supervisor';
 export type { ConnectionStatsView, WorkerConnectionView } from './connection-stats';
@@ -25,5 +27,7 @@ export { PluginError, type PluginErrorData } from '../shared/plugin-error';
 export { ErrorCodes, PluginErrorCode, RpcErrorCode } from '../shared/error-codes';
 export { GenericErrorCode } from '../shared/generic-plugin-errors';
 export type { PluginConfig } from '../shared/config-schema';
-export type { QueryResult, ExecuteResult, ConnectionStats, FieldInfo } from '../shared/results';
+export type { OperationName } from '../shared/operation-params';
+export type { AnyOperationParams, OperationArgs, OperationParams, OperationResult, OperationResults } from '../shared/operation-types';
+export type { QueryResult, ExecuteResult, ConnectionStats, FieldInfo, TransactionResult, WriteResult } from '../shared/results';
 export type { OpenCursorResult, FetchResult } from '../shared/cursor-params';

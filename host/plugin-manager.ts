@@ -5,6 +5,9 @@ import pino from 'pino';
 import { CONFIG_DEFAULTS } from '../shared/config-defaults';
 import { Errors } from '../shared/errors';
 import { PluginError } from '../shared/plugin-error';
+import type { PluginConfig } from '../shared/config-schema';
+import type { OperationName } from '../shared/operation-params';
+import type { OperationArgs, OperationParams, OperationResult, OtherPluginName, PostgresPluginName } from '../shared/operation-types';
 import { PLUGIN_NAME, type InstanceStateParams } from '../shared/protocol';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import type { ConnectionStats } from '../shared/results';
@@ -26,6 +29,7 @@ import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './wor
 import { PluginTelemetry, workerViews } from './telemetry';
 
 export type { PluginDefinition } from './worker-supervisor';
+export type { OtherPluginName, PostgresPluginName } from '../shared/operation-types';
 
 export type { ExecuteOptions, PluginManagerOptions } from './manager-options';
 
@@ -105,19 +109,22 @@ export class PluginManager extends EventEmitter {
    * worker on first use. `config` is sent only when the worker lacks it or it
    * changed. The call is bounded by its timeout (`params.timeout`, else the
    * config's `options.queryTimeout`) plus a grace period.
+   *
+   * For the postgres plugin it is typed by operation (shared/operation-types): `params`, `data`
+   * and `config` follow from the name, a misspelt name, param or config key does not compile,
+   * `Row` types the rows (`executePlugin<'query', User>(…)`). Other plugins: any name and params.
    */
-  async executePlugin<T = unknown>(
-    pluginName: string,
-    instanceId: string,
-    config: Record<string, unknown> | undefined,
-    operation: string,
-    params?: Record<string, unknown>,
-    options: ExecuteOptions = {},
-  ): Promise<PluginResult<T>> {
+  executePlugin<Row extends object = Record<string, unknown>>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: 'insert', params: OperationParams<'insert'> & { returning: true | string[] }, options?: ExecuteOptions): Promise<PluginResult<Row>>;
+  executePlugin<O extends OperationName, Row extends object = Record<string, unknown>>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: O, ...rest: OperationArgs<O, ExecuteOptions>): Promise<PluginResult<OperationResult<O, Row>>>;
+  /** The postgres plugin with the answer's type asserted by the caller (`executePlugin<T>(…)`): the name, config and param keys are still checked. */
+  executePlugin<T, O extends OperationName = OperationName>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: O, params?: OperationParams<O>, options?: ExecuteOptions): Promise<PluginResult<T>>;
+  /** Any other plugin (or a plugin name only known at run time): operation names and params are the plugin's own. */
+  executePlugin<P extends string, T = unknown>(pluginName: OtherPluginName<P>, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options?: ExecuteOptions): Promise<PluginResult<T>>;
+  async executePlugin(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options: ExecuteOptions = {}): Promise<PluginResult<unknown>> {
     try {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
       return await this.telemetry.record(pluginName, instanceId, config, operation, params, (traceparent, p) =>
-        this.send<T>(pluginName, instanceId, config, operation, p && wireParams(operation, p), options, traceparent),
+        this.send(pluginName, instanceId, config, operation, p && wireParams(operation, p), options, traceparent),
       );
     } catch (error) {
       return failed(presentError(pluginName, asPluginError(error)));

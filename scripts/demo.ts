@@ -7,7 +7,7 @@
  * Exit code: 0 when every envelope succeeded, 1 otherwise.
  */
 import pino from 'pino';
-import { PluginManager, type ExecuteResult, type PluginResult, type QueryResult } from '../host';
+import { PluginManager, type AnyOperationParams, type ExecuteResult, type OperationName, type PluginResult, type QueryResult } from '../host';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { startEmbeddedServer, type EmbeddedServer } from './support/embedded-server';
 import { formatTable, formatValue } from './support/text-table';
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     server = await startEmbeddedServer();
     console.log(`  listening on ${server.host}:${server.port} (throwaway cluster, deleted on exit)`);
     const config = { host: server.host, port: server.port, database: 'postgres', user: server.user, password: server.password };
-    const run = async <T>(label: string, operation: string, params: Record<string, unknown>): Promise<T | undefined> =>
+    const run = async <T>(label: string, operation: OperationName, params: AnyOperationParams): Promise<T | undefined> =>
       unwrap(label, await plugins.executePlugin<T>(PLUGIN, INSTANCE, config, operation, params));
 
     header('Creating sample tables');

@@ -8,7 +8,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
     min: 0,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
-    allowExitOnIdle: false,
+    /** Idle pooled connections do not hold the process: a script that forgets disconnect() still exits (the worker is held by its stdin). */
+    allowExitOnIdle: true,
   }),
   options: Object.freeze({
     /** Named server-side prepared statements (never used behind a transaction pooler, see `pooler`). */
@@ -37,6 +38,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
     autoReconnect: true,
     reconnectInterval: 1_000,
     maxReconnectAttempts: 5,
+    /** ENOTFOUND is a misspelt or unknown host far more often than a passing DNS hiccup (that is EAI_AGAIN, always retried). */
+    retryHostNotFound: false,
     /** Idle time (ms) after which an open transaction handle is rolled back. */
     transactionIdleTimeout: 60_000,
     /**

@@ -62,6 +62,7 @@ const optionsSchema = z
     autoReconnect: z.boolean().optional(),
     reconnectInterval: millis.optional(),
     maxReconnectAttempts: z.number().int().min(0).max(1_000).optional(),
+    retryHostNotFound: z.boolean().optional(),
     transactionIdleTimeout: positiveMillis.optional(),
     maxResultRows: z.number().int().min(1).optional(),
     maxResultBytes: z.number().int().min(1).max(MAX_RESULT_BYTES).optional(),
@@ -172,6 +173,8 @@ export interface NormalizedConfig {
     autoReconnect: boolean;
     reconnectInterval: number;
     maxReconnectAttempts: number;
+    /** A host name DNS does not know (ENOTFOUND) is retried like an unreachable server; by default it fails at once. */
+    retryHostNotFound: boolean;
     transactionIdleTimeout: number;
     /** Results with more rows fail with POSTGRES_RESULT_TOO_LARGE; unlimited when absent. */
     maxResultRows?: number;

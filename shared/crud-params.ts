@@ -30,7 +30,8 @@ const bytes = z.instanceof(Uint8Array);
  * dropped `where` condition would widen an update or a delete.
  */
 function columnMap<V extends z.ZodType>(walk: typeof walkColumnMap, value: V) {
-  return z.preprocess((input, ctx) => {
+  // Typed for callers as a column → value object (what the compiler checks); the walk still takes anything.
+  return z.preprocess((input: Record<string, unknown>, ctx) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return input; // the record says what it expects
     for (const key of Object.keys(input)) {
       // Reported on the map itself: a path ending in an empty or odd key reads badly.

@@ -39,12 +39,12 @@ export const CursorErrors = {
   transactionBusy: (transactionId: string, cursorId: string) =>
     invalidParams([
       {
-        path: 'params.params.transactionId',
+        path: 'params.transactionId',
         message: `transaction '${transactionId}' is reading cursor '${cursorId}': close it (closeCursor) or read it to the end first`,
       },
     ]),
 
   /** A fetch while another fetch of the same cursor is running. */
   busy: (cursorId: string) =>
-    invalidParams([{ path: 'params.params.cursorId', message: `cursor '${cursorId}' is answering another fetch: fetch one batch at a time` }]),
+    invalidParams([{ path: 'params.cursorId', message: `cursor '${cursorId}' is answering another fetch: fetch one batch at a time` }]),
 } as const;

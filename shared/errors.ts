@@ -38,6 +38,33 @@ export const Errors = {
   sslRequired: (message: string, details: Record<string, unknown>) =>
     new PluginError(PluginErrorCode.SSL_REQUIRED, `SSL required or refused: ${message}`, details, false),
 
+  /** The server accepts only SSL sessions and the config offers none. */
+  sslRequiredByServer: (cause: string, details: Record<string, unknown>) =>
+    new PluginError(
+      PluginErrorCode.SSL_REQUIRED,
+      `The server accepts only SSL connections and the config does not use SSL: set ssl: true (or ssl: { ca } to verify the server's certificate). The server said: ${cause}`,
+      details,
+      false,
+    ),
+
+  /** The config asks for SSL and the server has none to offer. */
+  sslNotSupported: (cause: string, details: Record<string, unknown>) =>
+    new PluginError(
+      PluginErrorCode.SSL_REQUIRED,
+      `The config asks for SSL but the server does not support SSL connections: set ssl: false, or enable ssl on the server (${cause})`,
+      details,
+      false,
+    ),
+
+  /** The server asks for a password the config does not give: nothing to retry until the config changes. */
+  passwordMissing: (cause: string, details: Record<string, unknown>) =>
+    new PluginError(
+      PluginErrorCode.AUTH_FAILED,
+      `Authentication failed: the server asks for a password and the config gives ${/non-empty/.test(cause) ? 'an empty one' : 'none'}: set password (or connection.password, or the password of connectionString)`,
+      { ...details, reason: 'password-missing', originalError: cause },
+      false,
+    ),
+
   /** A certificate, the server's or ours, was refused: same code, a message that says so. */
   sslCertificateRejected: (what: string, details: Record<string, unknown>) =>
     new PluginError(PluginErrorCode.SSL_REQUIRED, `SSL certificate rejected: ${what}`, details, false),

@@ -12,6 +12,17 @@ export interface QueryResult<Row = Record<string, unknown>> {
   fields: FieldInfo[];
 }
 
+/** `transaction`'s answer: each statement's result, in order. */
+export interface TransactionResult<Row = Record<string, unknown>> {
+  results: { rows: Row[]; rowCount: number | null; command: string }[];
+}
+
+/** `update`/`delete`: rows affected, and the rows themselves with `returning`. */
+export interface WriteResult<Row = Record<string, unknown>> {
+  rowCount: number | null;
+  rows?: Row[];
+}
+
 export interface ExecuteResult {
   rowCount: number | null;
   command: string;

@@ -6,7 +6,7 @@ export function textProblem(text: string): string | undefined {
 }
 
 /** A SQL text: non-empty, and exactly what PostgreSQL will read. */
-export function sqlTextSchema(what: 'statement' | 'expression'): z.ZodType<string> {
+export function sqlTextSchema(what: 'statement' | 'expression'): z.ZodType<string, string> {
   return z
     .string()
     .min(1, `must be a non-empty SQL ${what === 'statement' ? 'string' : 'expression'}`)

@@ -119,7 +119,7 @@ export function checkOperationParams(operation: string, params: Record<string, u
  * `POSTGRES_INVALID_PARAMS` naming the value under `root` (the worker's own
  * root for operation params, so both name a value alike).
  */
-export function wireParams(operation: string, params: Record<string, unknown>, root = 'params.params'): Record<string, unknown> {
+export function wireParams(operation: string, params: Record<string, unknown>, root = 'params'): Record<string, unknown> {
   const checked = checkOperationParams(operation, params);
   if ('params' in checked) return checked.params;
   throw invalidParams(describeIssues([{ code: 'custom', path: checked.problem.path, message: checked.problem.message, input: undefined }], root));

@@ -66,12 +66,28 @@ function loneSurrogate(text: string): string {
 }
 
 function notJson(value: unknown): string {
-  if (typeof value === 'bigint') return 'must be a JSON value, not a bigint (send it as a string)';
+  if (typeof value === 'bigint') return 'is a bigint inside a JSON document, where JSON numbers are doubles: send the document as { "$json": "<its text>" }, or the number as a string';
   if (typeof value !== 'object' || value === null) return `must be a JSON value, not a ${typeof value}`;
   const proto = Object.getPrototypeOf(value) as object | null;
   if (proto === Object.prototype || proto === null) return 'must be a JSON value, not an object with a toJSON method';
   const name = (value as object).constructor?.name ?? 'object';
-  return `must be a JSON value, not a ${name}${value instanceof Date ? ' (send timestamps as ISO-8601 strings)' : ''}`;
+  return `must be a JSON value, not a ${name}`;
+}
+
+/**
+ * Objects JSON (and pg, in process) would turn into something else without a
+ * word: a typed array other than bytes becomes `{"0":1,"1":2}`, a Map or Set `{}`.
+ * Refused at any position, with what to send instead.
+ */
+function silentlyChanged(value: object): string | undefined {
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
+    const name = value.constructor?.name ?? 'binary view';
+    return `is a ${name}, which has no exact JSON or PostgreSQL form: send a Buffer or Uint8Array for bytes (Buffer.from(x.buffer, x.byteOffset, x.byteLength)), or Array.from(x) for a PostgreSQL array`;
+  }
+  if (value instanceof Map || value instanceof Set) {
+    return `is a ${value instanceof Map ? 'Map' : 'Set'}, which JSON would send as {}: send Object.fromEntries(m) or Array.from(s)`;
+  }
+  return undefined;
 }
 
 /** A plain object JSON takes as it is (one with a toJSON method is sent as what that returns). */
@@ -117,6 +133,9 @@ export class ValueChecker {
         return Number.isFinite(v) ? v : this.fail(nonFinite(v));
       case 'boolean':
         return v;
+      case 'bigint':
+        // Its decimal text, which int8 and numeric read exactly (JSON and pg's own encoding disagree on it).
+        return v.toString();
       case 'undefined':
         return this.rules === 'bind' ? v : this.fail(UNDEFINED);
       case 'object':
@@ -126,6 +145,7 @@ export class ValueChecker {
     }
     if (v === null) return v;
     if (v instanceof Uint8Array) return this.direction === 'send' ? bytesTag(v) : v;
+    if (v instanceof Date) return this.date(v);
     if (Array.isArray(v)) return this.list(v, depth, true);
     if (isPlain(v)) {
       const tag = tagOf(v);
@@ -152,6 +172,7 @@ export class ValueChecker {
     }
     if (v === null) return v;
     if (v instanceof Uint8Array) return bytesTag(v);
+    if (v instanceof Date) return this.date(v);
     if (Array.isArray(v)) return this.list(v, depth, false);
     return isPlain(v) ? this.document(v, depth) : this.instance(v, depth);
   }
@@ -215,8 +236,9 @@ export class ValueChecker {
 
   /** A class instance, Date, Map, …: JSON values only for `column`; for `bind`, what pg and JSON make of it. */
   private instance(v: object, depth: number): unknown {
+    const changed = silentlyChanged(v);
+    if (changed !== undefined) return this.fail(changed);
     if (this.rules === 'column') return this.fail(notJson(v));
-    if (v instanceof Date) return Number.isNaN(v.getTime()) ? this.fail('is an invalid Date') : v;
     const methods = v as { toPostgres?: unknown; toJSON?: (key?: string) => unknown };
     // In process pg encodes it with its own toPostgres; on the wire it is JSON, like everything else.
     if (this.direction === 'receive' && typeof methods.toPostgres === 'function') return v;
@@ -231,6 +253,15 @@ export class ValueChecker {
       return this.direction === 'send' || next === UNREPRESENTABLE ? next : v;
     }
     return this.document(v, depth);
+  }
+
+  /**
+   * A Date is its ISO-8601 text in UTC (`toISOString`), at any position, on
+   * both paths: exact for timestamptz, and the same text whatever the
+   * process's time zone (pg alone would send local time in process, JSON UTC).
+   */
+  private date(v: Date): unknown {
+    return Number.isNaN(v.getTime()) ? this.fail('is an invalid Date (its time is NaN)') : v.toISOString();
   }
 
   private tagged(v: Record<Tag, unknown>, tag: Tag): unknown {

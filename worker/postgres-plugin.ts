@@ -1,6 +1,7 @@
 import type { NormalizedConfig } from '../shared/config-schema';
+import type { OperationParams } from '../shared/operation-types';
 import { statementParamsSchema, type StatementParams } from '../shared/operation-params';
-import type { ConnectionStats, ExecuteResult, QueryResult } from '../shared/results';
+import type { ConnectionStats, ExecuteResult, QueryResult, TransactionResult, WriteResult } from '../shared/results';
 import { invalidParams, parseOrThrow } from '../shared/validation';
 import { batchInsertParamsSchema, type BatchInsertParams, type BatchInsertResult } from '../shared/batch-params';
 import {
@@ -10,8 +11,8 @@ import {
   findParamsSchema,
   insertParamsSchema,
   updateParamsSchema,
-  type FindParams,
 } from '../shared/crud-params';
+import { findInput, type ColumnValues, type FindOptions, type Where } from './crud/find-input';
 import {
   alterTableParamsSchema,
   createTableParamsSchema,
@@ -27,7 +28,6 @@ import {
   transactionIdParamsSchema,
   transactionParamsSchema,
   type BeginTransactionParams,
-  type TransactionParams,
 } from '../shared/transaction-params';
 import { batchInsert } from './batch/batch-insert';
 import * as crud from './crud/crud-service';
@@ -38,13 +38,15 @@ import type { LogLevel } from './runtime/logger';
 import * as schemaService from './schema/schema-service';
 import { fromAbortSignal, type Cancellation } from './statements/cancellation';
 import { firstRow, firstValue, toExecuteResult } from './statements/result-shapes';
-import type { TransactionOperationResult } from './transactions/transaction-operation';
 
 /** A statement as the in-process API takes it: SQL text, or the params object of the wire. */
 export type StatementInput = string | (StatementParams & { signal?: AbortSignal });
 
+/** `transaction`'s params as a caller writes them (the schema's input: isolation levels with spaces too). */
+type TransactionInput = OperationParams<'transaction'>;
+
 /** Options of `transaction` and `beginTransaction` in the in-process API. */
-export type TransactionOptions = Omit<TransactionParams, 'operations'>;
+export type TransactionOptions = Omit<TransactionInput, 'operations'>;
 
 /**
  * The plugin in process: one configuration, one pool. The worker keeps one of
@@ -153,12 +155,12 @@ export class PostgresPlugin {
    * Runs the statements in one transaction: all commit or none do.
    * `transaction([{ sql, params }], { isolationLevel: 'SERIALIZABLE' })`
    */
-  async transaction(
-    operations: TransactionParams['operations'] | TransactionParams,
+  async transaction<Row = Record<string, unknown>>(
+    operations: TransactionInput['operations'] | TransactionInput,
     options: TransactionOptions = {},
-  ): Promise<TransactionOperationResult> {
+  ): Promise<TransactionResult<Row>> {
     const input = Array.isArray(operations) ? { ...options, operations } : operations;
-    return this.ready().runTransaction(parseOrThrow(transactionParamsSchema, input, 'params'));
+    return (await this.ready().runTransaction(parseOrThrow(transactionParamsSchema, input, 'params'))) as TransactionResult<Row>;
   }
 
   /**
@@ -209,32 +211,40 @@ export class PostgresPlugin {
   }
 
   /** Inserts one row: the inserted row with `returning` (`true` or column names), else `{ rowCount }`. */
-  async insert(table: string, data: Record<string, unknown>, returning?: true | string[]): Promise<unknown> {
+  async insert<Row = Record<string, unknown>>(table: string, data: ColumnValues, returning: true | string[]): Promise<Row>;
+  async insert(table: string, data: ColumnValues): Promise<{ rowCount: number | null }>;
+  async insert(table: string, data: ColumnValues, returning?: true | string[]): Promise<unknown> {
     return crud.insert(this.ready(), parseOrThrow(insertParamsSchema, { table, data, ...(returning ? { returning } : {}) }, 'params'));
   }
 
   /** Updates the rows matching `where` (an empty `where` needs `allowAll`): `{ rowCount, rows? }`. */
-  async update(table: string, data: Record<string, unknown>, where: Record<string, unknown>, returning?: true | string[], options: { allowAll?: boolean } = {}): Promise<{ rowCount: number | null; rows?: unknown[] }> {
-    return crud.update(this.ready(), parseOrThrow(updateParamsSchema, { table, data, where, ...(returning ? { returning } : {}), ...options }, 'params'));
+  async update<Row = Record<string, unknown>>(table: string, data: ColumnValues, where: Where, returning?: true | string[], options: { allowAll?: boolean } = {}): Promise<WriteResult<Row>> {
+    return (await crud.update(this.ready(), parseOrThrow(updateParamsSchema, { table, data, where, ...(returning ? { returning } : {}), ...options }, 'params'))) as WriteResult<Row>;
   }
 
   /** Deletes the rows matching `where` (an empty `where` needs `allowAll`): `{ rowCount, rows? }`. */
-  async delete(table: string, where: Record<string, unknown>, returning?: true | string[], options: { allowAll?: boolean } = {}): Promise<{ rowCount: number | null; rows?: unknown[] }> {
-    return crud.remove(this.ready(), parseOrThrow(deleteParamsSchema, { table, where, ...(returning ? { returning } : {}), ...options }, 'params'));
+  async delete<Row = Record<string, unknown>>(table: string, where: Where, returning?: true | string[], options: { allowAll?: boolean } = {}): Promise<WriteResult<Row>> {
+    return (await crud.remove(this.ready(), parseOrThrow(deleteParamsSchema, { table, where, ...(returning ? { returning } : {}), ...options }, 'params'))) as WriteResult<Row>;
   }
 
-  /** Rows of `table` matching `where`, with `select`, `orderBy`, `limit`, `offset`. */
-  async find(table: string, where?: Record<string, unknown>, options: Omit<FindParams, 'table' | 'where'> = {}): Promise<unknown[]> {
-    return crud.find(this.ready(), parseOrThrow(findParamsSchema, { table, ...(where ? { where } : {}), ...options }, 'params'));
+  /**
+   * Rows of `table`: `find('users', { where: { name: 'Ada' }, orderBy: ['id'], limit: 10 })`, as the plugin
+   * documentation declares it (canonical). The earlier `find(table, where, options?)` still works (find-input).
+   */
+  async find<Row = Record<string, unknown>>(table: string, options?: FindOptions): Promise<Row[]>;
+  /** The earlier form, kept for compatibility: `where` first, the other options after it. */
+  async find<Row = Record<string, unknown>>(table: string, where: Where & { [K in keyof FindOptions]?: never }, options?: Omit<FindOptions, 'where'>): Promise<Row[]>;
+  async find(table: string, first?: FindOptions | Where, second?: Omit<FindOptions, 'where'>): Promise<unknown[]> {
+    return crud.find(this.ready(), parseOrThrow(findParamsSchema, findInput(table, first, second), 'params'));
   }
 
   /** The first row matching `where`, or `null`. */
-  async findOne(table: string, where: Record<string, unknown>, select?: string[]): Promise<unknown> {
-    return crud.findOne(this.ready(), parseOrThrow(findOneParamsSchema, { table, where, ...(select ? { select } : {}) }, 'params'));
+  async findOne<Row = Record<string, unknown>>(table: string, where: Where, select?: string[]): Promise<Row | null> {
+    return (await crud.findOne(this.ready(), parseOrThrow(findOneParamsSchema, { table, where, ...(select ? { select } : {}) }, 'params'))) as Row | null;
   }
 
   /** Number of rows matching `where`. */
-  async count(table: string, where?: Record<string, unknown>): Promise<number> {
+  async count(table: string, where?: Where): Promise<number> {
     return crud.count(this.ready(), parseOrThrow(countParamsSchema, { table, ...(where ? { where } : {}) }, 'params'));
   }
 

@@ -37,7 +37,7 @@ export class PluginsHealthIndicator {
     const instances = await Promise.all(
       ping.map(async (target) => {
         const pluginName = target.pluginName ?? 'postgres-plugin';
-        const res = await this.manager.executePlugin<boolean>(pluginName, target.instanceId, target.config, 'ping', { timeout: target.timeout ?? 2_000 });
+        const res = await this.manager.executePlugin(pluginName, target.instanceId, target.config, 'ping', { timeout: target.timeout ?? 2_000 });
         return { pluginName, instanceId: target.instanceId, up: res.success && res.data === true, ...(res.success ? {} : { error: res.error.code }) };
       }),
     );

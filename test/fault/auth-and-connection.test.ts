@@ -1,4 +1,5 @@
 import { PluginManager } from '../../host';
+import { PostgresPlugin } from '../../worker/postgres-plugin';
 import { memoryLogger } from '../support/memory-logger';
 import { ownServerConfig, startOwnServer, type OwnServer } from '../support/own-server';
 import { freePortSync } from '../support/free-port';
@@ -70,4 +71,50 @@ test('the canary appears in no log line of host or worker', async () => {
   expect(log.lines.length).toBeGreaterThan(0);
   const leaks = log.lines.filter((line) => line.includes(CANARY) || line.includes(encodeURIComponent(CANARY)));
   expect(leaks).toEqual([]);
+});
+
+describe('a config that can never authenticate fails at once, not retryable, saying what to set', () => {
+  const noPassword = () => {
+    const { password: _password, ...rest } = ownServerConfig(server, { logging: debugLogging, options: { reconnectInterval: 1_000, maxReconnectAttempts: 5 } });
+    return rest;
+  };
+
+  test('a missing password against a scram server: POSTGRES_AUTH_FAILED (password-missing) with no reconnect attempt, through the host', async () => {
+    const states: string[] = [];
+    const onState = (e: { instanceId: string; state: string }) => e.instanceId === 'no-password' && states.push(e.state);
+    plugins.on('instanceState', onState);
+    const started = performance.now();
+    const res = await plugins.executePlugin('postgres-plugin', 'no-password', noPassword(), 'query', { sql: 'SELECT 1' });
+    const elapsed = performance.now() - started;
+    plugins.off('instanceState', onState);
+    expect(res.success === false && res.error).toMatchObject({
+      code: 'POSTGRES_AUTH_FAILED',
+      retryable: false,
+      message: expect.stringMatching(/the server asks for a password and the config gives none: set password/),
+      details: { reason: 'password-missing', host: server.host, port: server.port, originalError: expect.stringContaining('client password must be a string') },
+    });
+    // Not one reconnect: with reconnectInterval 1 s, a retry would have shown as `reconnecting`.
+    expect(states).not.toContain('reconnecting');
+    console.log(`missing password answered in ${elapsed.toFixed(0)} ms`);
+  });
+
+  test('an empty password, in process: the same error', async () => {
+    const plugin = new PostgresPlugin({ config: { ...noPassword(), password: '' } });
+    try {
+      const error = await plugin.query('SELECT 1').then(() => undefined, (e: unknown) => e);
+      expect(error).toMatchObject({ code: 'POSTGRES_AUTH_FAILED', retryable: false, message: expect.stringMatching(/the config gives (none|an empty one): set password/), details: { reason: 'password-missing' } });
+    } finally {
+      await plugin.disconnect();
+    }
+  });
+
+  test('ssl: true against a server without SSL: POSTGRES_SSL_REQUIRED worded for that direction', async () => {
+    const res = await plugins.executePlugin('postgres-plugin', 'ssl-on-plain', ownServerConfig(server, { password: CANARY, ssl: true }), 'query', { sql: 'SELECT 1' });
+    expect(res.success === false && res.error).toMatchObject({
+      code: 'POSTGRES_SSL_REQUIRED',
+      retryable: false,
+      message: expect.stringMatching(/^The config asks for SSL but the server does not support SSL connections: set ssl: false/),
+      details: { reason: 'ssl-not-supported' },
+    });
+  });
 });

@@ -2,6 +2,7 @@ import type { PluginManager } from '../../host';
 import { faultyManager, waitFor } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 let db: TestDatabase;
 let plugins: PluginManager;
@@ -27,7 +28,7 @@ test('50 rounds of random SIGKILLs: acknowledged writes present, transactions al
   let nextId = 1;
   let seed = 42;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const call = <T>(operation: string, params: Record<string, unknown>) => plugins.executePlugin<T>('postgres-plugin', 'cc', config, operation, params);
+  const call = <T>(operation: string, params: Record<string, unknown>) => plugins.executePlugin<string, T>(UNTYPED_POSTGRES_PLUGIN, 'cc', config, operation, params);
   const insertPart = (grp: number, part: number, transactionId?: string) => ({ sql: 'INSERT INTO grouped VALUES ($1, $2)', params: [grp, part], ...(transactionId ? { transactionId } : {}) });
 
   /** The answer to a `transaction` call or a handle's `commit`: acknowledged, or crashed with an outcome. */

@@ -4,6 +4,7 @@ import { memoryLogger } from '../support/memory-logger';
 import { ownServerConfig, startOwnServer, type OwnServer } from '../support/own-server';
 import { closeSuite } from '../support/suite-setup';
 import { recordWorkerEvents } from '../support/worker-events';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 // Canaries: the server's password, a bind parameter and a literal in the SQL text. None may reach a crash report or the log.
 const PASSWORD = 'Canary-Pass-5d1f0a-crash-report';
@@ -29,7 +30,7 @@ async function death(options: Parameters<typeof faultyManager>[0], fault: string
     const events = recordWorkerEvents(plugins);
     const statement = plugins.executePlugin('postgres-plugin', 'tenant:flat', flat, 'query', { sql: `SELECT pg_sleep(5), $1::text, '${LITERAL}' AS tag`, params: [PARAM] });
     await new Promise((r) => setTimeout(r, 200));
-    const dying = await plugins.executePlugin('postgres-plugin', 'tenant:url', { connectionString: url }, fault, {});
+    const dying = await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'tenant:url', { connectionString: url }, fault, {});
     expect(dying).toMatchObject({ success: false, error: { code: 'POSTGRES_WORKER_CRASHED' } });
     expect((await statement).success).toBe(false);
     await waitFor(() => events.events.some((e) => e.type === 'exit'), 2000);

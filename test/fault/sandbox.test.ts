@@ -4,6 +4,7 @@ import path from 'node:path';
 import { faultyManager, quietManager } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -18,11 +19,11 @@ test('a sandboxed worker runs queries but may not write files, spawn processes o
     const query = await plugins.executePlugin('postgres-plugin', 'sandboxed', db.config, 'queryValue', { sql: 'SELECT 40 + 2' });
     expect(query).toEqual({ success: true, data: 42 });
 
-    const write = await plugins.executePlugin('postgres-plugin', 'sandboxed', db.config, '__faultWriteFile', {});
+    const write = await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'sandboxed', db.config, '__faultWriteFile', {});
     expect(write).toEqual({ success: true, data: { attempted: 'write-file', allowed: false, code: 'ERR_ACCESS_DENIED' } });
     expect(fs.existsSync(path.join(os.tmpdir(), `sandbox-probe-${plugins.workerPid()}`))).toBe(false);
 
-    const spawn = await plugins.executePlugin('postgres-plugin', 'sandboxed', db.config, '__faultSpawn', {});
+    const spawn = await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'sandboxed', db.config, '__faultSpawn', {});
     expect(spawn).toEqual({ success: true, data: { attempted: 'spawn', allowed: false, code: 'ERR_ACCESS_DENIED' } });
 
     const environ = fs.readFileSync(`/proc/${plugins.workerPid()}/environ`, 'utf8').split('\0');
@@ -40,7 +41,7 @@ test('a sandboxed worker runs queries but may not write files, spawn processes o
 test('without the sandbox the same probe can write (the test above is not vacuous)', async () => {
   const plugins = faultyManager();
   try {
-    const write = await plugins.executePlugin('postgres-plugin', 'open', db.config, '__faultWriteFile', {});
+    const write = await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'open', db.config, '__faultWriteFile', {});
     expect(write).toEqual({ success: true, data: { attempted: 'write-file', allowed: true } });
     fs.rmSync(path.join(os.tmpdir(), `sandbox-probe-${plugins.workerPid()}`), { force: true });
   } finally {

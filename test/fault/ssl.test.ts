@@ -8,6 +8,7 @@ import { memoryLogger } from '../support/memory-logger';
 import { ownServerConfig, startOwnServer, type OwnServer } from '../support/own-server';
 import { closeSuite } from '../support/suite-setup';
 import { makeCertificate } from '../support/test-certificates';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 // Certificates made now, with node:crypto only (no openssl tool needed).
 const ca = makeCertificate({ commonName: 'postgres-plugin test CA', isCa: true });
@@ -69,7 +70,7 @@ function config(extra: Record<string, unknown>): Record<string, unknown> {
 }
 
 function run(instanceId: string, extra: Record<string, unknown>, operation = 'queryOne', params: Record<string, unknown> = { sql: SSL_SESSION }) {
-  return plugins.executePlugin<Record<string, unknown>>('postgres-plugin', instanceId, config(extra), operation, params);
+  return plugins.executePlugin<string, Record<string, unknown>>(UNTYPED_POSTGRES_PLUGIN, instanceId, config(extra), operation, params);
 }
 
 const SSL_SESSION = 'SELECT s.ssl, s.client_dn, current_user AS "user" FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()';
@@ -143,6 +144,8 @@ describe('a server that requires SSL', () => {
     expect(error.details).toMatchObject({ reason: 'ssl-required', sqlState: '28000' });
     // The server words it "no encryption" (PostgreSQL 13+) or "SSL off" (12).
     expect(error.message).toMatch(/no encryption|SSL off/);
+    // Worded for this direction: what to change in the config.
+    expect(error.message).toMatch(/^The server accepts only SSL connections and the config does not use SSL: set ssl: true/);
     expect(error.retryable).toBe(false);
   });
 

@@ -3,6 +3,7 @@ import { faultyManager, waitFor } from '../support/managers';
 import { countSessions } from '../support/server-activity';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 let db: TestDatabase;
 let plugins: PluginManager;
@@ -51,7 +52,7 @@ test('a stuck event loop is detected by the heartbeat, killed and restarted; its
   plugins.on('worker', onWorker);
   const started = Date.now();
   const victims = [
-    plugins.executePlugin('postgres-plugin', 'stuck', config, '__faultBusyLoop', {}),
+    plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'stuck', config, '__faultBusyLoop', {}),
     plugins.executePlugin('postgres-plugin', 'stuck', config, 'queryValue', { sql: 'SELECT 1' }),
   ];
   const answers = await Promise.all(victims);

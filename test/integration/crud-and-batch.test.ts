@@ -75,7 +75,7 @@ describe('CRUD', () => {
       ['delete', { table: 'users', where: {} }],
     ] as const) {
       const e = await failure(op, params);
-      expect(e).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.where' }] } });
+      expect(e).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.where' }] } });
     }
     expect(await data('count', { table: 'users' })).toBe(4);
     expect(await data('update', { table: 'users', data: { score: 0 }, where: {}, allowAll: true })).toEqual({ rowCount: 4 });
@@ -83,9 +83,9 @@ describe('CRUD', () => {
   });
 
   test('unknown operators and bad values are precise validation errors', async () => {
-    expect((await failure('find', { table: 'users', where: { score: { between: [1, 2] } } })).details.issues[0]).toEqual({ path: 'params.params.where.score.between', message: "unknown key 'between'" });
-    expect((await failure('insert', { table: 'users', data: {} })).details.issues[0].path).toBe('params.params.data');
-    expect((await failure('find', { table: 'a.b.c' })).details.issues[0].path).toBe('params.params.table');
+    expect((await failure('find', { table: 'users', where: { score: { between: [1, 2] } } })).details.issues[0]).toEqual({ path: 'params.where.score.between', message: "unknown key 'between'" });
+    expect((await failure('insert', { table: 'users', data: {} })).details.issues[0].path).toBe('params.data');
+    expect((await failure('find', { table: 'a.b.c' })).details.issues[0].path).toBe('params.table');
   });
 
   test('CRUD joins a transaction handle', async () => {
@@ -200,7 +200,7 @@ describe('batchInsert', () => {
   });
 
   test('bad records are refused with their path; unknown columns by name', async () => {
-    expect((await failure('batchInsert', { table: 'users', records: [{ id: 1, name: 'a' }, 7] })).details.issues[0].path).toBe('params.params.records[1]');
+    expect((await failure('batchInsert', { table: 'users', records: [{ id: 1, name: 'a' }, 7] })).details.issues[0].path).toBe('params.records[1]');
     expect((await failure('batchInsert', { table: 'users', records: [{ id: 1, nope: 'a' }] })).details.issues[0].message).toContain("'nope'");
   });
 });
@@ -212,7 +212,7 @@ describe('batchInsert inside a transaction handle', () => {
     const records: unknown[] = Array.from({ length: 25_000 }, (_, i) => ({ id: i + 10, name: `n${i}` }));
     records[24_000] = { id: 99_999, name: 'NUL \u0000 inside' };
     const bad = await failure('batchInsert', { table: 'users', records, transactionId });
-    expect(bad.details.issues[0].path).toBe('params.params.records[24000].name');
+    expect(bad.details.issues[0].path).toBe('params.records[24000].name');
     expect(await data('count', { table: 'users', transactionId })).toBe(1);
     expect(await data('batchInsert', { table: 'users', records: [{ id: 2, name: 'in tx' }], transactionId })).toEqual({ inserted: 1, updated: 0, skipped: 0 });
     await data('commit', { transactionId });
@@ -227,7 +227,7 @@ test.each([12_000, 24_000])('a large batch inside the caller\'s transaction: a b
   records[at] = { id: 99_999, name: 'NUL \u0000 inside' };
   // More than 5,000 records: the host splits the batch into requests, two in flight at a time.
   const bad = await failure('batchInsert', { table: 'users', records, transactionId });
-  expect(bad.details.issues[0].path).toBe(`params.params.records[${at}].name`);
+  expect(bad.details.issues[0].path).toBe(`params.records[${at}].name`);
   expect(await data('count', { table: 'users', transactionId })).toBe(1);
   await data('commit', { transactionId });
   expect((await db.admin.query('SELECT id FROM users')).rows).toEqual([{ id: 1 }]);

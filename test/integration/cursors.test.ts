@@ -4,6 +4,7 @@ import { quietManager, waitFor } from '../support/managers';
 import { countSessions } from '../support/server-activity';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 /**
  * Cursors (openCursor, fetch, closeCursor) are leases like transaction
@@ -25,7 +26,7 @@ afterAll(() => closeSuite({ plugins, db }));
 
 const config = (extra: Record<string, unknown> = {}) => ({ ...db.config, applicationName: APP, ...extra });
 const call = <T>(instanceId: string, operation: string, params: Record<string, unknown>, extra?: Record<string, unknown>) =>
-  plugins.executePlugin<T>('postgres-plugin', instanceId, config(extra), operation, params);
+  plugins.executePlugin<string, T>(UNTYPED_POSTGRES_PLUGIN, instanceId, config(extra), operation, params);
 
 async function open(instanceId: string, params: Record<string, unknown>, extra?: Record<string, unknown>): Promise<OpenCursorResult> {
   const res = await call<OpenCursorResult>(instanceId, 'openCursor', params, extra);
@@ -136,7 +137,7 @@ test('a cursor of a transaction handle is closed by commit, which then commits',
 });
 
 test('transaction control is refused, and an instance holds at most options.maxCursors cursors (retryable)', async () => {
-  expect(await call('c:db', 'openCursor', { sql: 'COMMIT' })).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.sql' }] } } });
+  expect(await call('c:db', 'openCursor', { sql: 'COMMIT' })).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.sql' }] } } });
   const extra = { options: { maxCursors: 2 } };
   const a = await open('c-max:db', { sql: 'SELECT id FROM items', batchSize: 1 }, extra);
   const b = await open('c-max:db', { sql: 'SELECT id FROM items', batchSize: 1 }, extra);

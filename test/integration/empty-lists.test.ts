@@ -4,6 +4,7 @@ import { rejection } from '../support/rejection';
 import { quietManager } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 /**
  * Empty `in` / `notIn` lists in CRUD where objects: SQL semantics (a NULL
@@ -27,13 +28,13 @@ beforeEach(async () => {
 const ids = async () => (await db.admin.query('SELECT id FROM items ORDER BY id')).rows.map((r: { id: number }) => r.id);
 
 async function call(operation: string, params: Record<string, unknown>): Promise<PluginResult<any>> {
-  return plugins.executePlugin('postgres-plugin', 'lists', db.config, operation, params);
+  return plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'lists', db.config, operation, params);
 }
 
 test('delete or update where only an empty notIn limits is refused without allowAll (it deleted every row)', async () => {
   for (const where of [{ id: { notIn: [] } }, { tag: { notIn: [] } }, { id: { notIn: [] }, tag: { notIn: [] } }]) {
     const del = await call('delete', { table: 'items', where });
-    expect(del).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.where', message: expect.stringContaining('allowAll') }] } } });
+    expect(del).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.where', message: expect.stringContaining('allowAll') }] } } });
     const upd = await call('update', { table: 'items', data: { tag: 'z' }, where });
     expect(upd).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS' } });
     expect((await rejection(plugin.delete('items', where))).code).toBe('POSTGRES_INVALID_PARAMS');

@@ -50,25 +50,41 @@ describe('with one worker per tenant and room for one', () => {
   });
 });
 
-test('an application that never calls shutdown() still exits, and its worker with it', async () => {
-  const fixture = path.join(__dirname, '..', 'fixtures', 'forgetful-host.js');
-  const host = spawn(process.execPath, [fixture, JSON.stringify({ config: db.config })], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Runs a fixture script that forgets to clean up, with the suite's config; its exit code
+ * (-1 when it was still running after 15 s and was killed) and what it printed.
+ */
+async function runForgetful(fixtureName: string): Promise<{ code: number | null; out: string }> {
+  const fixture = path.join(__dirname, '..', 'fixtures', fixtureName);
+  const script = spawn(process.execPath, [fixture, JSON.stringify({ config: db.config })], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  host.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  script.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => {
-      host.kill('SIGKILL');
+      script.kill('SIGKILL');
       resolve(-1);
     }, 15_000);
-    host.once('exit', (c) => {
+    script.once('exit', (c) => {
       clearTimeout(timer);
       resolve(c);
     });
   });
+  return { code, out };
+}
+
+test('an application that never calls shutdown() still exits, and its worker with it', async () => {
+  const { code, out } = await runForgetful('forgetful-host.js');
   expect(code).toBe(0);
   const { value, workerPid } = JSON.parse(out) as { value: unknown; workerPid: number };
   expect(value).toBe(42);
   expect(await waitFor(() => !isAlive(workerPid), 5_000)).toBe(true);
+});
+
+test('a script using the plugin in process that forgets disconnect() still exits (idle pooled connections do not hold it)', async () => {
+  // 15 s is far below the pool's 600 s idle timeout the fixture sets: only an empty event loop ends it in time.
+  const { code, out } = await runForgetful('forgetful-plugin.js');
+  expect(code).toBe(0);
+  expect(JSON.parse(out)).toEqual({ value: 42 });
 });
 
 test('a second concurrent shutdown() resolves only when the stop is complete', async () => {

@@ -55,7 +55,7 @@ describe('transaction control is refused inside transactions, in any spelling', 
       plugin.transaction(ops('/**/ COMMIT AND CHAIN', 'SET TRANSACTION READ WRITE', "INSERT INTO ledger (note) VALUES ('escaped')"), { readOnly: true }),
     );
     expect(error.code).toBe('POSTGRES_INVALID_PARAMS');
-    expect(error.details.issues).toEqual([expect.objectContaining({ path: 'params.params.operations[0].sql' })]);
+    expect(error.details.issues).toEqual([expect.objectContaining({ path: 'params.operations[0].sql' })]);
     expect(await ledgerRows()).toBe(0);
   });
 

@@ -3,6 +3,7 @@ import type { PostgresPlugin } from '../../worker/postgres-plugin';
 import { quietManager } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 /**
  * Values come back lossless and go back in as themselves: floats that JSON
@@ -45,7 +46,7 @@ const inProcess: Call = async <T>(operation: string, p: Record<string, any>): Pr
 };
 
 const throughManager: Call = async <T>(operation: string, p: Record<string, any>): Promise<T> => {
-  const res = await plugins.executePlugin<T>('postgres-plugin', 'values', db.config, operation, p);
+  const res = await plugins.executePlugin<string, T>(UNTYPED_POSTGRES_PLUGIN, 'values', db.config, operation, p);
   if (!res.success) throw new Error(`${operation}: ${res.error.code} ${res.error.message}`);
   return res.data;
 };

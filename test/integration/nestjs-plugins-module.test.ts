@@ -67,7 +67,7 @@ describe('a documentation-style plugin in the same folder', () => {
   test('its methods answer through executePlugin, from a process of its own', async () => {
     const greeting = await pluginManager.executePlugin('greeter', 'user-123:greeter', { greeting: 'hello' }, 'greet', { name: 'Ada' });
     expect(greeting).toEqual({ success: true, data: { message: 'hello, Ada', calls: 1 } });
-    const who = await pluginManager.executePlugin<{ pid: number }>('greeter', 'user-123:greeter', undefined, 'whoami', {});
+    const who = await pluginManager.executePlugin<'greeter', { pid: number }>('greeter', 'user-123:greeter', undefined, 'whoami', {});
     expect(who.success && who.data.pid).toBe(pluginManager.workerPid('greeter'));
     expect(who.success && who.data.pid).not.toBe(process.pid);
   });

@@ -123,6 +123,13 @@ describe('one statement per sql', () => {
     expect(await plugin.queryValue("SELECT to_regclass('public.t')::text")).toBe('t');
   });
 
+  test("a stacked statement's error names multiStatement, in the message and as the hint", async () => {
+    const error = await rejection(plugin.query('SELECT 1; SELECT 2'));
+    expect(error.message).toMatch(/cannot insert multiple commands into a prepared statement \(one statement per sql: .*multiStatement: true and no params\)/);
+    expect(error.details.hint).toMatch(/multiStatement: true/);
+    expect(error.retryable).toBe(false);
+  });
+
   test('multiStatement: true runs a script on the simple protocol', async () => {
     const result = await plugin.query({ sql: 'INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); SELECT count(*)::int AS n FROM t', multiStatement: true });
     expect(result.rows).toEqual([{ n: 2 }]);

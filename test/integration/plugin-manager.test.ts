@@ -4,6 +4,7 @@ import { memoryLogger } from '../support/memory-logger';
 import { isAlive, waitFor } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 let db: TestDatabase;
 let plugins: PluginManager;
@@ -45,11 +46,11 @@ test('plugin errors come back as the error envelope, never thrown', async () => 
       retryable: false,
     },
   });
-  const unknownOp = await plugins.executePlugin('postgres-plugin', 'i1', db.config, 'fly', {});
+  const unknownOp = await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'i1', db.config, 'fly', {});
   expect(unknownOp.success === false && unknownOp.error.code).toBe('POSTGRES_UNKNOWN_OPERATION');
   const unknownPlugin = await plugins.executePlugin('mysql-plugin', 'i1', db.config, 'query', { sql: 'SELECT 1' });
   expect(unknownPlugin.success === false && unknownPlugin.error.details).toMatchObject({ issues: [{ path: 'pluginName' }] });
-  const badConfig = await plugins.executePlugin('postgres-plugin', 'i2', { ...db.config, port: 'five' }, 'ping', {});
+  const badConfig = await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'i2', { ...db.config, port: 'five' }, 'ping', {});
   expect(badConfig.success === false && badConfig.error.details).toMatchObject({ issues: [{ path: 'config.port' }] });
 });
 
@@ -100,8 +101,8 @@ test('shutdown stops the worker process', async () => {
 
 test('logQueries logs statements; parameters only with logParameters', async () => {
   const base = { ...db.config, logging: { level: 'debug', logQueries: true, logParameters: false } };
-  await plugins.executePlugin('postgres-plugin', 'qlog', base, 'query', { sql: 'SELECT $1::text AS hidden_param', params: ['param-value-7781'] });
-  await plugins.executePlugin('postgres-plugin', 'qlog2', { ...base, logging: { ...base.logging, logParameters: true } }, 'query', {
+  await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'qlog', base, 'query', { sql: 'SELECT $1::text AS hidden_param', params: ['param-value-7781'] });
+  await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'qlog2', { ...base, logging: { ...base.logging, logParameters: true } }, 'query', {
     sql: 'SELECT $1::text AS shown_param',
     params: ['param-value-9902'],
   });

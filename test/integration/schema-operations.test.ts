@@ -269,13 +269,13 @@ describe('hostile names and types', () => {
   test('through the worker operations table, errors name the wire path', async () => {
     const ctx = { instanceId: 'test', instance, cancellation: undefined };
     const wire = { table: 'wire.t', schema: { columns: [{ name: 'id', type: 'int' }, { name: 'x', type: 'text) ; --' }] } };
-    expect(() => parseOrThrow(operations.createTable.schema, wire, 'params.params')).toThrow(/params\.params\.schema\.columns\[1\]\.type/);
-    expect(() => parseOrThrow(operations.dropTable.schema, { table: 'a.b.c' }, 'params.params')).toThrow(/params\.params\.table/);
+    expect(() => parseOrThrow(operations.createTable.schema, wire, 'params')).toThrow(/params\.schema\.columns\[1\]\.type/);
+    expect(() => parseOrThrow(operations.dropTable.schema, { table: 'a.b.c' }, 'params')).toThrow(/params\.table/);
     await plugin.execute('CREATE SCHEMA wire');
     wire.schema.columns[1]!.type = 'text';
-    await expect(operations.createTable.run(ctx, parseOrThrow(operations.createTable.schema, wire, 'params.params'))).resolves.toBeNull();
-    expect(await operations.listTables.run(ctx, parseOrThrow(operations.listTables.schema, { schema: 'wire' }, 'params.params'))).toEqual(['t']);
-    const described = (await operations.describeTable.run(ctx, parseOrThrow(operations.describeTable.schema, { table: 'wire.t' }, 'params.params'))) as TableDescription;
+    await expect(operations.createTable.run(ctx, parseOrThrow(operations.createTable.schema, wire, 'params'))).resolves.toBeNull();
+    expect(await operations.listTables.run(ctx, parseOrThrow(operations.listTables.schema, { schema: 'wire' }, 'params'))).toEqual(['t']);
+    const described = (await operations.describeTable.run(ctx, parseOrThrow(operations.describeTable.schema, { table: 'wire.t' }, 'params'))) as TableDescription;
     expect(described.columns.map((c) => [c.name, c.type])).toEqual([['id', 'integer'], ['x', 'text']]);
   });
 

@@ -4,6 +4,7 @@ import { RawWorker } from '../support/raw-worker';
 import { quietManager } from '../support/managers';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 /**
  * Every timeout is bounded so that what the code adds to it (the host's
@@ -22,17 +23,17 @@ beforeAll(async () => {
 });
 afterAll(() => closeSuite({ plugins, db }));
 
-test('a request timeout near 2^31 ms is refused naming params.params.timeout (the host deadline overflowed: the call timed out at once)', async () => {
+test('a request timeout near 2^31 ms is refused naming params.timeout (the host deadline overflowed: the call timed out at once)', async () => {
   for (const [operation, params] of [
     ['query', { sql: 'SELECT 1', timeout: NEAR_2_31 }],
     ['batchInsert', { table: 'items', records: [{ id: 1 }], timeout: NEAR_2_31 }],
     ['transaction', { operations: [{ sql: 'SELECT 1' }], timeout: NEAR_2_31 }],
     ['find', { table: 'items', timeout: NEAR_2_31 - 1_000 }],
   ] as const) {
-    const res = await plugins.executePlugin('postgres-plugin', 'bounds', db.config, operation, params);
+    const res = await plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'bounds', db.config, operation, params);
     expect({ operation, res }).toMatchObject({
       operation,
-      res: { success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.timeout', message: expect.stringContaining('at most') }] } } },
+      res: { success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.timeout', message: expect.stringContaining('at most') }] } } },
     });
   }
 });
@@ -43,7 +44,7 @@ test('options.queryTimeout and transactionIdleTimeout near 2^31 ms are refused n
   const idle = await plugins.executePlugin('postgres-plugin', 'bounds-idle', { ...db.config, options: { transactionIdleTimeout: NEAR_2_31 } }, 'ping', {});
   expect(idle).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'config.options.transactionIdleTimeout' }] } } });
   const handle = await plugins.executePlugin('postgres-plugin', 'bounds', db.config, 'beginTransaction', { idleTimeout: NEAR_2_31 });
-  expect(handle).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.idleTimeout' }] } } });
+  expect(handle).toMatchObject({ success: false, error: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.idleTimeout' }] } } });
 });
 
 test('a long timeout within the bound works end to end (deadline and statement_timeout margin included)', async () => {
@@ -61,9 +62,9 @@ test('on the raw worker a timeout of 2147483647 is POSTGRES_INVALID_PARAMS, not 
     await worker.initialize();
     const base = { instanceId: 'raw', config: db.config };
     const query = await worker.request(1, 'execute', { ...base, operation: 'queryValue', params: { sql: 'SELECT 1', timeout: NEAR_2_31 } });
-    expect(query.error?.data).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.timeout' }] } });
+    expect(query.error?.data).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.timeout' }] } });
     const batch = await worker.request(2, 'execute', { ...base, operation: 'batchInsert', params: { table: 'items', records: [{ id: 2 }], timeout: NEAR_2_31 } });
-    expect(batch.error?.data).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.timeout' }] } });
+    expect(batch.error?.data).toMatchObject({ code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.timeout' }] } });
   } finally {
     await worker.close();
   }

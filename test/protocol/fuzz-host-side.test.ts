@@ -11,6 +11,7 @@ import { faultyManager, isAlive, quietManager, waitFor } from '../support/manage
 import { RawWorker } from '../support/raw-worker';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
+import { UNTYPED_POSTGRES_PLUGIN } from '../support/untyped-plugin-name';
 
 /** Longest a call may take to settle after the worker broke the stream (kill, exit, answer). */
 const SETTLE_BOUND_MS = 2_000;
@@ -56,7 +57,7 @@ describe('garbage on the worker\'s stdout', () => {
         const pid = plugins.workerPid()!;
         const inFlight = plugins.executePlugin('postgres-plugin', 'victim:db', db.config, 'query', { sql: 'SELECT pg_sleep(20)' });
         await new Promise((resolve) => setTimeout(resolve, 100));
-        const culprit = plugins.executePlugin('postgres-plugin', 'culprit:db', db.config, '__faultStdout', { text });
+        const culprit = plugins.executePlugin(UNTYPED_POSTGRES_PLUGIN, 'culprit:db', db.config, '__faultStdout', { text });
         const [victim, guilty] = await Promise.all([settlesWithin(inFlight, SETTLE_BOUND_MS), settlesWithin(culprit, SETTLE_BOUND_MS)]);
         latencies.push(victim.ms);
         expect(victim.value.success ? 'ok' : victim.value.error.code).toBe('POSTGRES_WORKER_CRASHED');

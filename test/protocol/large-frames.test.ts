@@ -101,19 +101,19 @@ describe('large frames', () => {
     (recs[15_001] as Record<string, unknown>).label = 'NUL \u0000 inside';
     const nul = worker.waitFor((m) => m.id === 3, 60_000);
     worker.sendRaw(framed(batchFrame(3, 'refused', recs)));
-    expect((await nul).error).toMatchObject({ data: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.params.records[15001].label' }] } } });
+    expect((await nul).error).toMatchObject({ data: { code: 'POSTGRES_INVALID_PARAMS', details: { issues: [{ path: 'params.records[15001].label' }] } } });
 
     const shape: unknown[] = records();
     shape[12_345] = 'not an object';
     const notObject = worker.waitFor((m) => m.id === 4, 60_000);
     worker.sendRaw(framed(batchFrame(4, 'refused', shape)));
-    expect((await notObject).error.data.details.issues[0].path).toBe('params.params.records[12345]');
+    expect((await notObject).error.data.details.issues[0].path).toBe('params.records[12345]');
 
     const unknown = records();
     unknown[19_999]!.nope = 1;
     const column = worker.waitFor((m) => m.id === 5, 60_000);
     worker.sendRaw(framed(batchFrame(5, 'refused', unknown)));
-    expect((await column).error.data.details.issues[0]).toMatchObject({ path: 'params.params.records[19999].nope', message: expect.stringContaining("'nope'") });
+    expect((await column).error.data.details.issues[0]).toMatchObject({ path: 'params.records[19999].nope', message: expect.stringContaining("'nope'") });
 
     expect(worker.stderr.split('batchInsert frame decoded on a thread').length - 1).toBe(3);
     expect((await db.admin.query('SELECT count(*)::int AS n FROM refused')).rows[0].n).toBe(0);

@@ -63,8 +63,8 @@ describe('the worker over raw framed stdio', () => {
     const response = await worker.request(3, 'execute', { instanceId: 'a', operation: 'query', config: db.config, params: {} });
     expect(response.error?.code).toBe(-32602);
     expect(response.error?.data.code).toBe('POSTGRES_INVALID_PARAMS');
-    expect(response.error?.data.details.issues).toEqual([{ path: 'params.params.sql', message: 'required (string)' }]);
-    expect(response.error?.message).toContain('params.params.sql');
+    expect(response.error?.data.details.issues).toEqual([{ path: 'params.sql', message: 'required (string)' }]);
+    expect(response.error?.message).toContain('params.sql');
   });
 
   test('a bind parameter nested 20,000 levels deep is refused with its path; the connection stays usable', async () => {
@@ -83,9 +83,9 @@ describe('the worker over raw framed stdio', () => {
     };
     const arrays = await send(20, 'queryValue', `{"sql":"SELECT $1::text","params":[2,${array}]}`);
     expect(arrays.error.data.code).toBe('POSTGRES_INVALID_PARAMS');
-    expect(arrays.error.data.details.issues[0]).toEqual({ path: `params.params.params[1]${'[0]'.repeat(64)}`, message: 'is nested more than 64 levels deep' });
+    expect(arrays.error.data.details.issues[0]).toEqual({ path: `params.params[1]${'[0]'.repeat(64)}`, message: 'is nested more than 64 levels deep' });
     const objects = await send(21, 'transaction', `{"operations":[{"sql":"SELECT $1::jsonb","params":[${object}]}]}`);
-    expect(objects.error.data.details.issues[0].path).toBe(`params.params.operations[0].params[0]${'.a'.repeat(64)}`);
+    expect(objects.error.data.details.issues[0].path).toBe(`params.operations[0].params[0]${'.a'.repeat(64)}`);
     // 64 levels are fine, and the same single connection answers.
     const fine = JSON.stringify(Array.from({ length: 63 }).reduce<unknown>((inner) => ({ a: inner }), 1));
     expect((await send(22, 'queryValue', `{"sql":"SELECT jsonb_typeof($1::jsonb)","params":[${fine}]}`)).result).toBe('object');

@@ -1,4 +1,5 @@
 import type { PluginManager, PluginResult } from '../../host';
+import { UNTYPED_POSTGRES_PLUGIN } from './untyped-plugin-name';
 
 /** The error envelope of a call that failed; `details` typed loosely, for reading in assertions. */
 export interface CallFailure {
@@ -25,7 +26,7 @@ export interface CallTarget {
 export function pluginCalls(instanceId: string, target: () => CallTarget) {
   const run = <T = any>(operation: string, params: Record<string, unknown> = {}, id = instanceId): Promise<PluginResult<T>> => {
     const { plugins, config } = target();
-    return plugins.executePlugin<T>('postgres-plugin', id, config, operation, params);
+    return plugins.executePlugin<string, T>(UNTYPED_POSTGRES_PLUGIN, id, config, operation, params);
   };
   async function data<T = any>(operation: string, params: Record<string, unknown> = {}, id = instanceId): Promise<T> {
     const res = await run<T>(operation, params, id);

@@ -19,7 +19,7 @@ function issues(config: unknown): { path: string; message: string }[] {
 test('the flat shape normalises with defaults', () => {
   const c = parse({ host: 'db', port: 5433, database: 'app', user: 'u', password: 'p', ssl: true, max: 4, idleTimeoutMillis: 1000, connectionTimeoutMillis: 2000 });
   expect(c.connection).toEqual({ host: 'db', port: 5433, database: 'app', user: 'u', password: 'p', ssl: true, applicationName: 'postgres-plugin' });
-  expect(c.pool).toEqual({ max: 4, min: 0, idleTimeoutMillis: 1000, connectionTimeoutMillis: 2000, allowExitOnIdle: false });
+  expect(c.pool).toEqual({ max: 4, min: 0, idleTimeoutMillis: 1000, connectionTimeoutMillis: 2000, allowExitOnIdle: true });
   expect(c.options).toEqual(CONFIG_DEFAULTS.options);
   expect(c.logging).toEqual(CONFIG_DEFAULTS.logging);
 });
@@ -34,12 +34,12 @@ test('the nested shape normalises to the same thing', () => {
 test('nested options and logging override defaults key by key', () => {
   const c = parse({
     connectionString: 'postgres://u:p@h/db',
-    pool: { max: 20, min: 2, maxUses: 1000, allowExitOnIdle: true },
+    pool: { max: 20, min: 2, maxUses: 1000, allowExitOnIdle: false },
     options: { preparedStatements: false, queryTimeout: 5000 },
     logging: { level: 'debug', logQueries: true },
   });
   expect(c.connection.connectionString).toBe('postgres://u:p@h/db');
-  expect(c.pool).toMatchObject({ max: 20, min: 2, maxUses: 1000, allowExitOnIdle: true });
+  expect(c.pool).toMatchObject({ max: 20, min: 2, maxUses: 1000, allowExitOnIdle: false });
   expect(c.options).toEqual({ ...CONFIG_DEFAULTS.options, preparedStatements: false, queryTimeout: 5000 });
   expect(c.logging).toEqual({ ...CONFIG_DEFAULTS.logging, level: 'debug', logQueries: true });
 });

@@ -5,7 +5,7 @@ import { parseOrThrow } from '../../shared/validation';
 
 function issuesOf(operation: keyof typeof operationParamsSchemas, params: unknown): { path: string; message: string }[] {
   try {
-    parseOrThrow(operationParamsSchemas[operation], params, 'params.params');
+    parseOrThrow(operationParamsSchemas[operation], params, 'params');
   } catch (error) {
     expect(error).toBeInstanceOf(PluginError);
     expect((error as PluginError).code).toBe('POSTGRES_INVALID_PARAMS');
@@ -87,17 +87,17 @@ describe('schema params name the offending field', () => {
     { name: 'x', type: 'int; DROP TABLE x' },
   ];
 
-  test('a bad type names its path under params.params', () => {
+  test('a bad type names its path under params', () => {
     expect(issuesOf('createTable', { table: 't', schema: { columns } })).toEqual([
-      { path: 'params.params.schema.columns[1].type', message: expect.stringContaining("unexpected character ';'") },
+      { path: 'params.schema.columns[1].type', message: expect.stringContaining("unexpected character ';'") },
     ]);
     expect(issuesOf('alterTable', { table: 't', alterations: [{ action: 'alterColumnType', column: 'a', type: 'text) ; --' }] })).toEqual([
-      { path: 'params.params.alterations[0].type', message: expect.stringContaining('is not a PostgreSQL type') },
+      { path: 'params.alterations[0].type', message: expect.stringContaining('is not a PostgreSQL type') },
     ]);
   });
 
   test.each(['a.b.c', '.t', 's.', 'a..b', ''])('table %j is refused', (table) => {
-    expect(issuesOf('describeTable', { table })).toEqual([{ path: 'params.params.table', message: expect.any(String) }]);
+    expect(issuesOf('describeTable', { table })).toEqual([{ path: 'params.table', message: expect.any(String) }]);
   });
 
   test('names are any 1..63-byte string without NUL; longer ones are refused', () => {
@@ -107,7 +107,7 @@ describe('schema params name the offending field', () => {
     expect(parseOrThrow(operationParamsSchemas.dropTable, { table: '表'.repeat(21) }, 'params').table).toEqual({ name: '表'.repeat(21) });
     expect(issuesOf('dropTable', { table: '表'.repeat(22) })[0]!.message).toContain('63 bytes');
     expect(issuesOf('createTable', { table: 't', schema: { columns: [{ name: 'a\u0000b', type: 'int' }] } })).toEqual([
-      { path: 'params.params.schema.columns[0].name', message: 'must not contain NUL characters' },
+      { path: 'params.schema.columns[0].name', message: 'must not contain NUL characters' },
     ]);
   });
 
@@ -124,18 +124,18 @@ describe('schema params name the offending field', () => {
       },
     });
     expect(issues.map((i) => i.path)).toEqual([
-      'params.params.schema.columns[1].name',
-      'params.params.schema.columns[0].primaryKey',
-      'params.params.schema.indexes[0].columns[0]',
+      'params.schema.columns[1].name',
+      'params.schema.columns[0].primaryKey',
+      'params.schema.indexes[0].columns[0]',
     ]);
   });
 
   test('alterations are a union on action, and addConstraint on type', () => {
-    expect(issuesOf('alterTable', { table: 't', alterations: [{ action: 'explode' }] })[0]!.path).toBe('params.params.alterations[0].action');
+    expect(issuesOf('alterTable', { table: 't', alterations: [{ action: 'explode' }] })[0]!.path).toBe('params.alterations[0].action');
     expect(issuesOf('alterTable', { table: 't', alterations: [{ action: 'addConstraint', type: 'foreignKey', columns: ['a'] }] })).toEqual([
-      { path: 'params.params.alterations[0].references', message: expect.stringContaining('required') },
+      { path: 'params.alterations[0].references', message: expect.stringContaining('required') },
     ]);
-    expect(issuesOf('alterTable', { table: 't', alterations: [] })[0]!.path).toBe('params.params.alterations');
+    expect(issuesOf('alterTable', { table: 't', alterations: [] })[0]!.path).toBe('params.alterations');
   });
 
   test('referential actions accept any case, spaces or underscores', () => {
@@ -145,6 +145,6 @@ describe('schema params name the offending field', () => {
       'params',
     );
     expect(p.schema.columns[0]!.references).toEqual({ table: { schema: 's', name: 'u' }, column: 'id', onDelete: 'SET NULL', onUpdate: 'CASCADE' });
-    expect(issuesOf('dropTable', { table: 't', cascade: 'yes' })[0]!.path).toBe('params.params.cascade');
+    expect(issuesOf('dropTable', { table: 't', cascade: 'yes' })[0]!.path).toBe('params.cascade');
   });
 });

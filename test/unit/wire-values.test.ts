@@ -30,10 +30,10 @@ describe('the host, before sending', () => {
     expect(out.records[1]).toEqual({ id: 2, b: { $bytea: 'AA==' } });
   });
 
-  test('a Date or an object with toJSON goes as JSON would send it; an invalid Date, or a toJSON that throws, is refused (not reported as a crash)', () => {
+  test('a Date goes as its ISO-8601 UTC text, an object with toJSON as JSON would send it; an invalid Date, or a toJSON that throws, is refused (not reported as a crash)', () => {
     const at = new Date(0);
-    expect(sent('query', { sql: 'x', params: [at, { toJSON: () => 'as text' }] })).toEqual({ sql: 'x', params: [at, 'as text'] });
-    expect(problem('query', { sql: 'x', params: [new Date(Number.NaN)] })).toEqual({ path: ['params', 0], message: 'is an invalid Date' });
+    expect(sent('query', { sql: 'x', params: [at, { toJSON: () => 'as text' }] })).toEqual({ sql: 'x', params: ['1970-01-01T00:00:00.000Z', 'as text'] });
+    expect(problem('query', { sql: 'x', params: [new Date(Number.NaN)] })).toEqual({ path: ['params', 0], message: 'is an invalid Date (its time is NaN)' });
     const throwing = { toJSON: () => { throw new Error('boom'); } };
     expect(problem('query', { sql: 'x', params: [1, throwing] })).toEqual({ path: ['params', 1], message: expect.stringContaining('boom') });
   });
@@ -71,5 +71,55 @@ describe('the worker, on what it received', () => {
   test('a lone surrogate in text is refused; inside a JSON document, and as a pair, it is fine', () => {
     expect(bindParamsSchema.safeParse(['ok', 'a\udc00']).success).toBe(false);
     expect(bindParamsSchema.parse([{ s: 'a\udc00' }, '\ud83d\ude00'])).toEqual([{ s: 'a\udc00' }, '\ud83d\ude00']);
+  });
+});
+
+describe('one value model for Date, bigint, bytes and typed arrays, host and worker alike', () => {
+  const received = (operation: 'query' | 'insert', params: Record<string, unknown>) => {
+    const schema = operation === 'query' ? bindParamsSchema : insertParamsSchema;
+    const result = schema.safeParse(operation === 'query' ? params.params : params);
+    return result.success ? { value: result.data } : { issues: describeIssues(result.error.issues, 'params') };
+  };
+  const at = new Date(Date.UTC(2024, 1, 29, 12, 30, 45, 678));
+
+  test('a Date is its ISO-8601 UTC text in a bind parameter, a column value and inside a document', () => {
+    expect(sent('query', { sql: 'x', params: [at, [at], { when: at }] })).toEqual({ sql: 'x', params: ['2024-02-29T12:30:45.678Z', ['2024-02-29T12:30:45.678Z'], { when: '2024-02-29T12:30:45.678Z' }] });
+    expect(sent('insert', { table: 't', data: { at, doc: { at } } })).toEqual({ table: 't', data: { at: '2024-02-29T12:30:45.678Z', doc: { at: '2024-02-29T12:30:45.678Z' } } });
+    expect(received('query', { params: [at] })).toEqual({ value: ['2024-02-29T12:30:45.678Z'] });
+    expect(received('insert', { table: 't', data: { at } })).toMatchObject({ value: { data: { at: '2024-02-29T12:30:45.678Z' } } });
+  });
+
+  test('a bigint is its decimal text at a value position; inside a JSON document it is refused with what to send', () => {
+    const big = 2n ** 63n - 1n;
+    expect(sent('query', { sql: 'x', params: [big, [big]] })).toEqual({ sql: 'x', params: ['9223372036854775807', ['9223372036854775807']] });
+    expect(sent('insert', { table: 't', data: { n: big } })).toEqual({ table: 't', data: { n: '9223372036854775807' } });
+    expect(received('insert', { table: 't', data: { n: big } })).toMatchObject({ value: { data: { n: '9223372036854775807' } } });
+    expect(problem('insert', { table: 't', data: { doc: { n: big } } })).toEqual({ path: ['data', 'doc', 'n'], message: expect.stringContaining('$json') });
+    expect(received('insert', { table: 't', data: { doc: { n: big } } })).toEqual({ issues: [{ path: 'params.data.doc.n', message: expect.stringContaining('$json') }] });
+  });
+
+  test.each([
+    ['Int32Array', new Int32Array([1, 2])],
+    ['Float64Array', new Float64Array([1.5])],
+    ['Uint16Array', new Uint16Array([1])],
+    ['Uint8ClampedArray', new Uint8ClampedArray([1])],
+    ['DataView', new DataView(new ArrayBuffer(2))],
+    ['ArrayBuffer', new ArrayBuffer(2)],
+    ['Map', new Map([['a', 1]])],
+    ['Set', new Set([1])],
+  ])('a %s (which JSON would change into something else) is refused at its path, on both sides and at every position', (name, value) => {
+    for (const params of [{ sql: 'x', params: [1, value] }, { sql: 'x', params: [[value]] }, { sql: 'x', params: [{ doc: value }] }]) {
+      expect(problem('query', params).message).toContain(name);
+    }
+    expect(problem('insert', { table: 't', data: { v: value } })).toEqual({ path: ['data', 'v'], message: expect.stringContaining(name) });
+    expect(received('query', { params: [1, value] })).toEqual({ issues: [{ path: 'params[1]', message: expect.stringContaining(name) }] });
+    expect(received('insert', { table: 't', data: { v: value } })).toEqual({ issues: [{ path: 'params.data.v', message: expect.stringContaining(name) }] });
+  });
+
+  test('bytes of any Uint8Array (a Buffer, or a view into a larger buffer) are exactly its bytes', () => {
+    const whole = new Uint8Array([9, 1, 2, 3, 9]);
+    const view = whole.subarray(1, 4);
+    expect(sent('query', { sql: 'x', params: [view] })).toEqual({ sql: 'x', params: [{ $bytea: 'AQID' }] });
+    expect(received('query', { params: [{ $bytea: 'AQID' }] })).toEqual({ value: [Buffer.from([1, 2, 3])] });
   });
 });

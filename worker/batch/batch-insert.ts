@@ -21,7 +21,7 @@ export interface BatchOptions {
   /** `$/progress`: rows handed to the server so far, and the batch's total. */
   progress?: ((done: number, total: number) => void) | undefined;
   cancellation?: Cancellation | undefined;
-  /** Root of error paths: `params.params` on the wire, `params` in process. */
+  /** Root of error paths: `params` on the wire, `params` in process. */
   root?: string;
 }
 

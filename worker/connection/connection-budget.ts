@@ -32,7 +32,7 @@ export class ConnectionBudget {
     return this.limitValue;
   }
 
-  /** The budget of one server, `host:port`. */
+  /** @internal The budget of one server, `host:port` (for the instances' connection sources; kept out of the published declarations, which would otherwise need pg's types). */
   server(key: string): ServerBudget {
     let budget = this.servers.get(key);
     if (!budget) {

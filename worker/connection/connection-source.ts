@@ -4,6 +4,7 @@ import { PluginErrorCode } from '../../shared/error-codes';
 import { Errors } from '../../shared/errors';
 import type { PluginError } from '../../shared/plugin-error';
 import type { InstanceState } from '../../shared/protocol';
+import type { StateListener } from '../instance/plugin-context';
 import { toPluginError, type ErrorContext } from './error-mapping';
 import type { Logger } from '../runtime/logger';
 import { closeLongestIdle } from './pg-internals';
@@ -17,8 +18,7 @@ import type { BudgetMember } from './budget-member';
 import type { ServerBudget } from './server-budget';
 import { SessionSetup, type SessionListener } from './session-setup';
 
-/** Told when the instance's connectivity changes (the worker turns it into `instance/state`). */
-export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
+export type { StateListener } from '../instance/plugin-context';
 
 /**
  * Owns one instance's `pg.Pool`: created lazily, ended on demand, re-created on

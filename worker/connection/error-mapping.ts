@@ -23,7 +23,16 @@ export interface ErrorContext {
   acquireTimeoutMs?: number;
   /** Secrets that must never appear in a message (the instance's password). */
   secrets: readonly (string | undefined)[];
+  /** `options.retryHostNotFound`: an unknown host name (ENOTFOUND) is retryable only when the config says so. */
+  retryHostNotFound?: boolean;
 }
+
+/** pg's own refusal, before anything is sent, to answer a SCRAM challenge without a (non-empty) password. */
+const PASSWORD_MISSING = /^SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a (non-empty )?string$/;
+
+/** What a stacked statement (`SELECT 1; SELECT 2`) gets from the extended protocol (SQLSTATE 42601). */
+const STACKED_STATEMENTS = /cannot insert multiple commands into a prepared statement/;
+const STACKED_HINT = 'one statement per sql: run each on its own, or send the script with multiStatement: true and no params';
 
 /** Node socket error codes meaning no connection was made. */
 const CONNECT_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT', 'EACCES']);
@@ -43,6 +52,11 @@ export function toPluginError(error: unknown, ctx: ErrorContext): PluginError {
   const errno = (err as NodeJS.ErrnoException).code;
   const ssl = sslFailure(err, message, where);
   if (ssl) return ssl;
+  if (PASSWORD_MISSING.test(message)) return Errors.passwordMissing(message, where);
+  if (errno === 'ENOTFOUND') {
+    const hint = `${message}: no such host name in DNS; check host${ctx.retryHostNotFound ? '' : ' (options.retryHostNotFound: true retries it like an unreachable server)'}`;
+    return Errors.connectionFailed(hint, { ...where, errno, reason: message }, ctx.retryHostNotFound === true);
+  }
   if (ctx.phase === 'connect' || (errno !== undefined && CONNECT_ERRNOS.has(errno))) {
     return Errors.connectionFailed(message, { ...where, errno, reason: message }, true);
   }
@@ -58,7 +72,7 @@ function fromDatabaseError(
   const sqlState = err.code ?? '';
   if (sqlState === '28P01' || sqlState === '28000') {
     if (/no encryption|SSL off|requires SSL/i.test(message)) {
-      return Errors.sslRequired(message, { ...where, sqlState, reason: 'ssl-required' satisfies SslFailureReason });
+      return Errors.sslRequiredByServer(message, { ...where, sqlState, reason: 'ssl-required' satisfies SslFailureReason });
     }
     if (/requires a valid client certificate/i.test(message)) {
       return certificateRejected('client-certificate-required', message, { ...where, sqlState });
@@ -80,7 +94,11 @@ function fromDatabaseError(
   if (ctx.phase === 'connect' || sqlState === '57P03') {
     return Errors.connectionFailed(message, { ...where, sqlState }, sqlState !== '3D000');
   }
-  return Errors.queryFailed(message, databaseErrorDetails(err, ctx), isRetryableSqlState(sqlState));
+  const details = databaseErrorDetails(err, ctx);
+  if (sqlState === '42601' && STACKED_STATEMENTS.test(message)) {
+    return Errors.queryFailed(`${message} (${STACKED_HINT})`, { ...details, hint: details.hint ?? STACKED_HINT }, false);
+  }
+  return Errors.queryFailed(message, details, isRetryableSqlState(sqlState));
 }
 
 /** The database's own detail, kept field by field (never flattened into the message). */
@@ -127,7 +145,7 @@ function sslFailure(err: Error, message: string, where: Record<string, unknown>)
   }
   if (UNTRUSTED_CERT.test(tlsCode)) return certificateRejected('certificate-untrusted', message, { ...where, tlsCode });
   if (/The server does not support SSL connections/i.test(message)) {
-    return Errors.sslRequired(message, { ...where, reason: 'ssl-not-supported' satisfies SslFailureReason });
+    return Errors.sslNotSupported(message, { ...where, reason: 'ssl-not-supported' satisfies SslFailureReason });
   }
   if (/^(ERR_TLS|ERR_SSL)/.test(tlsCode)) {
     return Errors.sslRequired(message, { ...where, reason: 'ssl-failed' satisfies SslFailureReason, tlsCode, cause: message });

@@ -26,7 +26,7 @@ function whereClause(where: string): string {
 /** `update`/`delete` without a condition that limits the rows touch every row: only with `allowAll: true`. */
 function requireWhere(where: Where | undefined, allowAll: boolean | undefined, operation: string): void {
   if (allowAll || limitsRows(where)) return;
-  const path = 'params.params.where';
+  const path = 'params.where';
   const message = `${operation} without a where condition that limits the rows (an empty notIn excludes nothing) would touch every row; pass allowAll: true to mean it`;
   throw invalidParams([{ path, message }]);
 }

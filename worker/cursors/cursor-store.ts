@@ -77,7 +77,7 @@ export class CursorStore {
     if (this.open.size >= max) throw CursorErrors.tooMany(max);
     if (!grammarLoaded()) await grammarReady;
     if (isTransactionControl(p.sql)) {
-      throw invalidParams([{ path: 'params.params.sql', message: 'transaction control statements are not read with a cursor; use beginTransaction, commit and rollback' }]);
+      throw invalidParams([{ path: 'params.sql', message: 'transaction control statements are not read with a cursor; use beginTransaction, commit and rollback' }]);
     }
     const reading = readStatement(p.sql);
     // Behind a transaction pooler (pooler-watch) a cursor's statement is refused like any

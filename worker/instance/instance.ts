@@ -47,11 +47,12 @@ export class Instance {
   /** Validates the configuration: throws `POSTGRES_INVALID_PARAMS` naming each bad key. */
   constructor(context: InstanceContext) {
     const config = normalizeConfig(parseOrThrow(pluginConfigSchema, context.config, 'config'));
-    const logger: Logger = context.logger ?? createLogger(config.logging.level);
+    // Without a logger of the caller's, the plugin runs in the caller's process: it logs under the plugin's name.
+    const logger: Logger = context.logger ?? createLogger(config.logging.level, 'postgres-plugin');
     this.config = config;
     this.logger = logger;
     this.fingerprint = configFingerprint(config);
-    this.errorContext = { ...endpointOf(config), secrets: secretsOf(config) };
+    this.errorContext = { ...endpointOf(config), secrets: secretsOf(config), retryHostNotFound: config.options.retryHostNotFound };
     const pooler = new PoolerWatch(config.options.pooler, logger);
     this.source = new ConnectionSource(config, logger, this.errorContext, pooler, context.onStateChange, context.connectionBudget ?? new ConnectionBudget(), context.onSession);
     this.runner = new StatementRunner(config, logger, this.errorContext, CONFIG_DEFAULTS.preparedStatementCacheSize, pooler);

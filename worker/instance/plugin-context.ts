@@ -1,10 +1,14 @@
 import type { PluginConfig } from '../../shared/config-schema';
 import type { TransactionReason } from '../../shared/errors';
+import type { PluginError } from '../../shared/plugin-error';
+import type { InstanceState } from '../../shared/protocol';
 import type { ConnectionBudget } from '../connection/connection-budget';
-import type { StateListener } from '../connection/connection-source';
 import type { SessionListener } from '../connection/session-setup';
 import type { ConsoleLikeLogger } from '../runtime/console-logger';
 import type { Logger } from '../runtime/logger';
+
+/** Told when the instance's connectivity changes (the worker turns it into `instance/state`). Declared here, with no pg in sight, because the public context names it. */
+export type StateListener = (state: InstanceState, attempt?: number, error?: PluginError) => void;
 
 /** The plugin system's registry of shared services, as the plugin documentation's context carries it. */
 export interface PluginServices {
@@ -31,7 +35,7 @@ export interface PluginContext {
   connectionBudget?: ConnectionBudget;
   /** Told when a transaction handle ends, for any reason (commit, rollback, idle timeout, close). */
   onTransactionEnded?: (transactionId: string, reason: TransactionReason) => void;
-  /** Told when a pooled session opens (its backend pid and cancel key) and closes. */
+  /** @internal Told when a pooled session opens (its backend pid and cancel key) and closes: the worker's hook, kept out of the published declarations. */
   onSession?: SessionListener;
 }
 

@@ -5,6 +5,6 @@ import { defineOperation } from './operation';
 /** batchInsert (docs/plugin-api.md), with `$/progress` when the request carries a progressToken. */
 export const batchOperations = {
   batchInsert: defineOperation(schemas.batchInsert, ({ instance, progress, cancellation }, p) =>
-    batchInsert(instance, p, { progress, cancellation, root: 'params.params' }),
+    batchInsert(instance, p, { progress, cancellation, root: 'params' }),
   ),
 };

@@ -196,7 +196,7 @@ export class RpcServer {
     }
     if (!isOperationName(p.operation)) throw Errors.unknownOperation(p.operation, OPERATION_NAMES);
     const operation = operations[p.operation];
-    const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params.params');
+    const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params');
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
     const xid = p.outcomeToken === undefined ? undefined : this.xidReporter(p.outcomeToken, p.operation);
@@ -246,7 +246,7 @@ export class RpcServer {
       if (again === null) throw Errors.internal('a batch frame decoded once could not be decoded again');
       return again;
     };
-    return batchInsertDecoded(instance, frame, redecode, { progress: this.progressReporter(frame.progressToken), cancellation: token, root: 'params.params' });
+    return batchInsertDecoded(instance, frame, redecode, { progress: this.progressReporter(frame.progressToken), cancellation: token, root: 'params' });
   }
 
   /** `$/progress` notifications for a request that carried a progressToken. */

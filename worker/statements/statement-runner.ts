@@ -244,7 +244,7 @@ export function shape(result: pg.QueryResult): QueryResult {
 function refuseReservedNames(names: readonly string[]): void {
   for (const name of names) {
     if (name.startsWith(PREPARED_NAME_PREFIX)) {
-      throw invalidParams([{ path: 'params.params.sql', message: `prepared statement names starting with '${PREPARED_NAME_PREFIX}' are the plugin's own: choose another name` }]);
+      throw invalidParams([{ path: 'params.sql', message: `prepared statement names starting with '${PREPARED_NAME_PREFIX}' are the plugin's own: choose another name` }]);
     }
   }
 }

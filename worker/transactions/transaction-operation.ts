@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { TransactionErrors } from '../../shared/errors';
 import { isRetryableSqlState, PluginErrorCode } from '../../shared/error-codes';
 import { PluginError } from '../../shared/plugin-error';
-import type { QueryResult } from '../../shared/results';
+import type { QueryResult, TransactionResult } from '../../shared/results';
 import type { TransactionParams } from '../../shared/transaction-params';
 import { invalidParams } from '../../shared/validation';
 import type { Cancellation } from '../statements/cancellation';
@@ -14,9 +14,8 @@ import { endingOf } from './transaction-ending';
 import { TransactionStatusWatch } from './transaction-status';
 import { beginTransaction, type XidReport } from './xid-report';
 
-export interface TransactionOperationResult {
-  results: { rows: unknown[]; rowCount: number | null; command: string }[];
-}
+/** `transaction`'s answer (shared/results). */
+export type TransactionOperationResult = TransactionResult<unknown>;
 
 /**
  * The `transaction` operation: every statement commits or none does. A failure
@@ -36,7 +35,7 @@ export async function runTransactionOperation(
 ): Promise<TransactionOperationResult> {
   p.operations.forEach((op, i) => {
     if (isTransactionControl(op.sql)) {
-      const path = `params.params.operations[${i}].sql`;
+      const path = `params.operations[${i}].sql`;
       const message = 'transaction control statements are not allowed; the operation commits or rolls back itself';
       throw invalidParams([{ path, message }]);
     }

@@ -101,10 +101,10 @@ export class TransactionStore {
     return this.serialize(handle, async () => {
       this.ensureUsable(handle);
       if (p.multiStatement && handle.readOnly) {
-        throw refused('params.params.multiStatement', 'not allowed inside a readOnly transaction');
+        throw refused('params.multiStatement', 'not allowed inside a readOnly transaction');
       }
       if (isTransactionControl(p.sql)) {
-        throw refused('params.params.sql', 'transaction control statements are not allowed inside a transaction; use commit or rollback');
+        throw refused('params.sql', 'transaction control statements are not allowed inside a transaction; use commit or rollback');
       }
       let result: QueryResult;
       try {

@@ -1,5 +1,5 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { PluginManagerService, type PluginResult } from 'postgres-plugin/nestjs';
+import { PluginManagerService, type AnyOperationParams, type OperationName, type PluginResult } from 'postgres-plugin/nestjs';
 import { SHOP_DATABASE, SHOP_INSTANCE, type ShopDatabase } from './database';
 
 export interface User {
@@ -54,7 +54,7 @@ export class ShopService {
     return { id: row.id, userId, sku, quantity, total: row.total };
   }
 
-  private run<T>(operation: string, params: Record<string, unknown>): Promise<PluginResult<T>> {
+  private run<T>(operation: OperationName, params: AnyOperationParams): Promise<PluginResult<T>> {
     return this.plugins.executePlugin<T>('postgres-plugin', SHOP_INSTANCE, this.database.config, operation, params);
   }
 }

@@ -69,7 +69,7 @@ class ClientTest(unittest.IsolatedAsyncioTestCase):
         with self.assertRaises(PluginError) as caught:
             await self.run_op("query", {"sql": 42})
         self.assertEqual((caught.exception.code, caught.exception.rpc_code), ("POSTGRES_INVALID_PARAMS", -32602))
-        self.assertEqual(caught.exception.details["issues"][0]["path"], "params.params.sql")
+        self.assertEqual(caught.exception.details["issues"][0]["path"], "params.sql")
 
     async def test_transaction_handle_commits_and_rolls_back(self):
         await self.run_op("execute", {"sql": "CREATE TABLE IF NOT EXISTS py_ledger (id int PRIMARY KEY, note text)"})

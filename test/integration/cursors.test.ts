@@ -189,3 +189,36 @@ test('a cursor after a worker restart answers POSTGRES_CURSOR_NOT_FOUND, and its
   expect(plugins.workerPid()).not.toBe(pid);
   expect(await busySessions()).toBe(0);
 });
+
+test("a cursor may live longer than the statement timeout (the server counts a portal's whole life), while each batch stays bounded", async () => {
+  // Before: statement_timeout ran from the first message to the final Sync, idle time between
+  // fetches included, so a cursor older than options.queryTimeout failed with "timeout of 0 ms".
+  const short = { options: { queryTimeout: 1_000 } };
+  for (const transactionId of [undefined, await beginOn('c-long:db', short)]) {
+    const { cursorId } = await open('c-long:db', { sql: 'SELECT id FROM items ORDER BY id', batchSize: 10, ...(transactionId ? { transactionId } : {}) }, short);
+    for (let batch = 0; batch < 3; batch++) {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const res = await call<FetchResult<{ id: number }>>('c-long:db', 'fetch', { cursorId }, short);
+      expect(res.success && res.data.rows[0]!.id).toBe(batch * 10 + 1);
+    }
+    await call('c-long:db', 'closeCursor', { cursorId }, short);
+    if (transactionId) {
+      // The rest of the transaction has its statement_timeout again.
+      const slow = await call('c-long:db', 'query', { sql: 'SELECT pg_sleep(2)', transactionId }, short);
+      expect(slow).toMatchObject({ success: false, error: { code: 'POSTGRES_QUERY_TIMEOUT' } });
+      await call('c-long:db', 'rollback', { transactionId }, short);
+    }
+  }
+  const { cursorId } = await open('c-long:db', { sql: 'SELECT pg_sleep(CASE WHEN i > 1 THEN 5 ELSE 0 END), i FROM generate_series(1, 3) i', batchSize: 1 }, short);
+  await call('c-long:db', 'fetch', { cursorId }, short);
+  expect(await call('c-long:db', 'fetch', { cursorId }, short)).toMatchObject({ success: false, error: { code: 'POSTGRES_QUERY_TIMEOUT' } });
+  // The session went back to the pool with its own statement_timeout.
+  expect(await call('c-long:db', 'queryValue', { sql: 'SHOW statement_timeout' }, short)).toEqual({ success: true, data: '1s' });
+  expect(await busySessions()).toBe(0);
+});
+
+async function beginOn(instanceId: string, extra: Record<string, unknown>): Promise<string> {
+  const begun = await call<{ transactionId: string }>(instanceId, 'beginTransaction', {}, extra);
+  if (!begun.success) throw new Error(begun.error.message);
+  return begun.data.transactionId;
+}

@@ -22,6 +22,11 @@ export function noteStatement(client: pg.ClientBase, reading: StatementReading, 
   if (multiStatement || reading.changesSession) touched.add(client);
 }
 
+/** Notes that the plugin itself changed `client`'s session (a cursor's statement_timeout): reset it before reuse. */
+export function noteSessionChanged(client: pg.ClientBase): void {
+  touched.add(client);
+}
+
 /** Whether the session must be reset before it is reused. */
 export function needsReset(client: pg.ClientBase): boolean {
   return touched.has(client);

@@ -10,9 +10,9 @@ import type { FieldInfo } from '../../shared/results';
 import { invalidParams } from '../../shared/validation';
 import type { ConnectionSource } from '../connection/connection-source';
 import { cancelRunningStatement } from '../connection/cancel-request';
-import type { ErrorContext } from '../connection/error-mapping';
+import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import { asCustomTypes, cursorFinished, submit } from '../connection/pg-internals';
-import { noteStatement } from '../connection/session-reset';
+import { noteSessionChanged, noteStatement } from '../connection/session-reset';
 import { jsonSafeTypes } from '../connection/type-parsers';
 import type { Logger } from '../runtime/logger';
 import { isTransactionControl } from '../sql/statement-kinds';
@@ -94,9 +94,11 @@ export class CursorStore {
         ? await this.transactions.lease(p.transactionId, entry)
         : await this.source.acquire(deadline);
     noteStatement(entry.client, reading, false);
+    if (!pooled) await this.liftStatementTimeout(entry);
     entry.cursor = new Cursor(p.sql, p.params as unknown[] | undefined, { ...(p.rowMode === 'array' ? { rowMode: 'array' as const } : {}), types: CURSOR_TYPES });
     entry.batchSize = p.batchSize ?? DEFAULT_CURSOR_BATCH;
-    entry.timeoutMs = p.timeout ?? (pooled ? this.config.options.queryTimeout : undefined);
+    // Each batch is bounded by the worker: the server's statement_timeout would count the cursor's whole life.
+    entry.timeoutMs = p.timeout ?? this.config.options.queryTimeout;
     entry.idleTimeoutMs = p.idleTimeout ?? this.config.options.cursorIdleTimeout;
     submit(entry.client, entry.cursor);
     this.open.set(id, entry);
@@ -166,6 +168,24 @@ export class CursorStore {
     });
   }
 
+  /**
+   * PostgreSQL's statement_timeout runs from a cursor's first message to its
+   * final Sync, idle time between fetches included, so it is lifted for the
+   * cursor's session (SET LOCAL inside a transaction handle, restored when
+   * the cursor ends; else SET, undone by the session reset on release).
+   */
+  private async liftStatementTimeout(entry: OpenCursor): Promise<void> {
+    const inTransaction = entry.transactionId !== undefined;
+    try {
+      await entry.client.query(inTransaction ? 'SET LOCAL statement_timeout = 0' : 'SET statement_timeout = 0');
+    } catch (error) {
+      if (inTransaction) this.transactions.unlease(entry.transactionId!, entry);
+      else this.source.release(entry.client, error as Error);
+      throw toPluginError(error, { ...this.errorContext, phase: 'query' });
+    }
+    if (!inTransaction) noteSessionChanged(entry.client);
+  }
+
   private arm(entry: OpenCursor): void {
     entry.timer = setTimeout(() => {
       this.logger.info({ cursorId: entry.id, idleTimeoutMs: entry.idleTimeoutMs }, 'cursor idle too long: closed');
@@ -199,6 +219,10 @@ export class CursorStore {
         await entry.reading.catch(() => undefined);
       }
       if (!broken && !cursorFinished(entry.cursor)) broken = await closeWithin(entry.cursor, CLOSE_BOUND_MS);
+      if (entry.transactionId !== undefined && !broken && !this.source.pooler.transactionPooled) {
+        // The rest of the transaction has its statement_timeout again.
+        await client.query(`SET LOCAL statement_timeout = ${this.config.options.queryTimeout}`).catch(() => undefined);
+      }
       if (entry.transactionId !== undefined) this.transactions.unlease(entry.transactionId, entry);
       else this.source.release(client, broken);
     })();

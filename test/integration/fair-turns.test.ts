@@ -39,11 +39,16 @@ test('one tenant with 200 in flight, 20 with one at a time, budget 12: every qui
   const started = Date.now();
   const until = started + RUN_MS;
   let noisyDone = 0;
+  let noisyExhausted = 0;
   const failures: string[] = [];
   const noisy = Array.from({ length: 200 }, async () => {
     while (Date.now() < until) {
       const r = await plugins.executePlugin('postgres-plugin', 'noisy:db', noisyConfig, 'query', { sql: 'SELECT pg_sleep(0.01)' });
       if (r.success) noisyDone++;
+      // The noisy tenant is held to its turns: a request of it that waits past connectionTimeoutMillis
+      // is the documented retryable POSTGRES_POOL_EXHAUSTED (how many depends on when its first
+      // connection arrives); anything else is a failure.
+      else if (r.error.code === 'POSTGRES_POOL_EXHAUSTED' && r.error.retryable) noisyExhausted++;
       else failures.push(`noisy: ${r.error.code}`);
     }
   });
@@ -65,7 +70,7 @@ test('one tenant with 200 in flight, 20 with one at a time, budget 12: every qui
   const peak = await allSessions.stop();
   const slowest = Math.max(...quietResults.map((q) => q.slowest));
   const counts = quietResults.map((q) => q.completions.length);
-  console.log(`fair turns: noisy ${noisyDone} requests (peak ${noisyPeak} connections), quiet ${Math.min(...counts)}–${Math.max(...counts)} requests each, slowest quiet ${slowest} ms, peak ${peak} of budget ${BUDGET}`);
+  console.log(`fair turns: noisy ${noisyDone} requests, ${noisyExhausted} retryable pool-exhausted (peak ${noisyPeak} connections), quiet ${Math.min(...counts)}–${Math.max(...counts)} requests each, slowest quiet ${slowest} ms, peak ${peak} of budget ${BUDGET}`);
   expect(failures).toEqual([]);
   expect(noisyDone).toBeGreaterThan(100);
   expect(noisyPeak).toBeLessThanOrEqual(NOISY_POOL_MAX);

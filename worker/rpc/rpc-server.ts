@@ -200,10 +200,10 @@ export class RpcServer {
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
     const xid = p.outcomeToken === undefined ? undefined : this.xidReporter(p.outcomeToken, p.operation);
-    const run = (cancellation: Cancellation) =>
-      operation.run({ instanceId: p.instanceId, instance, cancellation, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) }, opParams);
-    if (p.traceparent === undefined) return run(token).then(encodeInSlices);
-    return runTraced(p.traceparent, token, run, (timings) => this.endpoint.notify(Method.timings, timings));
+    const ctx = { instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) };
+    // The ordinary request: no closure, no second context; a traced one runs with a cancellation of its own.
+    if (p.traceparent === undefined) return operation.run(ctx, opParams).then(encodeInSlices);
+    return runTraced(p.traceparent, token, (cancellation) => operation.run({ ...ctx, cancellation }, opParams), (timings) => this.endpoint.notify(Method.timings, timings));
   }
 
   /**

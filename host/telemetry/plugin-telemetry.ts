@@ -1,8 +1,8 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { PluginErrorCode } from '../../shared/error-codes';
 import type { TimingsParams } from '../../shared/protocol';
 import type { PluginResult } from '../envelope';
-import { endpointAttributes, operationAttributes } from './operation-attributes';
+import { failedMetric, InstanceEndpoint, type CallShape } from './call-shapes';
 import { TelemetryMetrics, type MetricSources } from './telemetry-metrics';
 import { TelemetryTotals, type TelemetrySnapshotData } from './telemetry-snapshot';
 
@@ -30,20 +30,25 @@ const SQL_OPERATIONS = new Set(['query', 'queryOne', 'queryValue', 'execute', 'o
  * timeouts, restarts and circuit changes feed the metrics and the plain snapshot.
  */
 export class PluginTelemetry {
-  private readonly spans = new Map<string, { span: Span; instanceId: string }>();
-  private readonly endpoints = new Map<string, { pluginName: string; instanceId: string; config: Record<string, unknown>; attributes: Attributes }>();
+  private readonly spans = new Map<string, { span: Span; endpoint: InstanceEndpoint }>();
+  private readonly endpoints = new Map<string, Map<string, InstanceEndpoint>>();
   private readonly metrics: TelemetryMetrics;
   private readonly totals = new TelemetryTotals();
+  private tracerProvider: TracerProvider | undefined;
+  private tracer: Tracer | undefined;
 
   constructor(
     private readonly options: TelemetryOptions = {},
     private readonly sources: Omit<MetricSources, 'instances'>,
   ) {
-    this.metrics = new TelemetryMetrics({ ...sources, instances: () => this.endpoints.values() }, this.totals);
+    this.metrics = new TelemetryMetrics({ ...sources, instances: () => this.configuredInstances() }, this.totals);
   }
 
-  /** Runs one call (`send` gets the traceparent to carry, if any, and the params to send) inside its span. */
-  async record<T>(
+  /**
+   * Runs one call (`send` gets the traceparent to carry, if any, and the params to send) inside its span.
+   * No async frame of its own: under an AsyncLocalStorage context manager every promise costs a hook call.
+   */
+  record<T>(
     pluginName: string,
     instanceId: string,
     config: Record<string, unknown> | undefined,
@@ -52,28 +57,40 @@ export class PluginTelemetry {
     send: (traceparent: string | undefined, params: Record<string, unknown> | undefined) => Promise<PluginResult<T>>,
   ): Promise<PluginResult<T>> {
     const started = performance.now();
-    const attributes = { ...this.endpoint(pluginName, instanceId, config), ...operationAttributes(operation, params, this.options.captureParameters === true) };
-    const span = trace.getTracer(TRACER_NAME).startSpan(String(attributes['db.query.summary']), { kind: SpanKind.CLIENT, attributes: { ...attributes, 'db.client.connection.pool.name': instanceId } }, context.active());
+    const endpoint = this.endpoint(pluginName, instanceId, config);
+    const shape = endpoint.shape(operation, params, this.options.captureParameters === true);
+    const span = this.currentTracer().startSpan(shape.name, { kind: SpanKind.CLIENT, attributes: shape.span }, context.active());
     let traceparent: string | undefined;
     if (span.isRecording()) {
       const { traceId, spanId, traceFlags } = span.spanContext();
-      traceparent = `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`;
-      this.spans.set(traceparent, { span, instanceId });
+      traceparent = `00-${traceId}-${spanId}-${traceFlags === TraceFlags.SAMPLED ? '01' : traceFlags.toString(16).padStart(2, '0')}`;
+      this.spans.set(traceparent, { span, endpoint });
       if (this.options.sqlCommenter && typeof params?.sql === 'string' && SQL_OPERATIONS.has(operation)) {
         // On a line of its own: a trailing `--` comment in the text must not swallow it.
         params = { ...params, sql: `${params.sql}\n/*traceparent='${traceparent}'*/` };
       }
     }
-    let result: PluginResult<T> | undefined;
-    try {
-      return (result = await send(traceparent, params));
-    } finally {
+    const end = (result: PluginResult<T> | undefined): void => {
       if (traceparent !== undefined) this.spans.delete(traceparent);
-      this.finish(span, attributes, pluginName, instanceId, result, performance.now() - started);
+      this.finish(span, shape, endpoint, result, performance.now() - started);
+    };
+    let sent: Promise<PluginResult<T>>;
+    try {
+      sent = send(traceparent, params);
+    } catch (error) {
+      end(undefined);
+      throw error;
     }
+    return sent.then(
+      (result) => (end(result), result),
+      (error: unknown) => {
+        end(undefined);
+        throw error;
+      },
+    );
   }
 
-  /** `telemetry/timings` from a worker: an event on the span it belongs to, and the connection wait metric. */
+  /** The worker's timings of a traced call (in its answer, or `telemetry/timings`): an event on its span, and the connection wait metric. */
   onTimings(timings: TimingsParams): void {
     const traced = this.spans.get(timings.traceparent);
     if (traced === undefined) return;
@@ -83,7 +100,7 @@ export class PluginTelemetry {
       'postgres_plugin.worker.encode_ms': timings.encodeMs,
       'postgres_plugin.worker.total_ms': timings.workerMs,
     });
-    this.metrics.connectionWait(traced.instanceId, timings.waitMs);
+    this.metrics.connectionWait(traced.endpoint.pool, timings.waitMs);
   }
 
   /** Counts a worker event of the PluginManager (restarts, circuit changes). */
@@ -97,37 +114,44 @@ export class PluginTelemetry {
     return this.totals.snapshot(this.sources.workers());
   }
 
-  private finish(span: Span, attributes: Attributes, pluginName: string, instanceId: string, result: PluginResult<unknown> | undefined, ms: number): void {
+  private finish(span: Span, shape: CallShape, endpoint: InstanceEndpoint, result: PluginResult<unknown> | undefined, ms: number): void {
     const error = result === undefined ? { code: PluginErrorCode.WORKER_CRASHED, message: 'the call threw', details: undefined } : result.success ? undefined : result.error;
-    const metric: Attributes = {
-      'db.system.name': 'postgresql',
-      'db.operation.name': attributes['db.operation.name'],
-      'db.client.connection.pool.name': instanceId,
-    };
-    for (const key of ['db.namespace', 'server.address', 'server.port', 'db.collection.name'] as const) if (attributes[key] !== undefined) metric[key] = attributes[key];
+    let metric = shape.metric;
     if (error !== undefined) {
       const sqlState = (error.details as { sqlState?: unknown } | undefined)?.sqlState;
-      const errorType = typeof sqlState === 'string' && sqlState !== '' ? sqlState : error.code;
-      if (typeof sqlState === 'string' && sqlState !== '') {
-        span.setAttribute('db.response.status_code', sqlState);
-        metric['db.response.status_code'] = sqlState;
-      }
+      const status = typeof sqlState === 'string' && sqlState !== '' ? sqlState : undefined;
+      const errorType = status ?? error.code;
+      if (status !== undefined) span.setAttribute('db.response.status_code', status);
       span.setAttributes({ 'error.type': errorType, 'postgres_plugin.error.code': error.code });
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      metric['error.type'] = errorType;
+      metric = failedMetric(shape, errorType, status);
     }
     span.end();
-    this.totals.operation(pluginName, instanceId, ms, error?.code);
-    this.metrics.operation(metric, ms, error?.code);
+    this.totals.operation(endpoint.totals, ms, error?.code);
+    this.metrics.operation(metric, endpoint.pool, ms, error?.code);
   }
 
-  /** The endpoint attributes of an instance, recomputed only when its config object changes. */
-  private endpoint(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined): Attributes {
-    const key = `${pluginName}\u0000${instanceId}`;
-    const known = this.endpoints.get(key);
-    if (config === undefined || known?.config === config) return known?.attributes ?? {};
-    const attributes = endpointAttributes(config);
-    this.endpoints.set(key, { pluginName, instanceId, config, attributes });
-    return attributes;
+  /** The tracer of the global provider, fetched again only when the provider changes (an SDK registered or disabled later). */
+  private currentTracer(): Tracer {
+    const provider = trace.getTracerProvider();
+    if (provider !== this.tracerProvider || this.tracer === undefined) {
+      this.tracerProvider = provider;
+      this.tracer = provider.getTracer(TRACER_NAME);
+    }
+    return this.tracer;
+  }
+
+  /** The instance's endpoint, its attributes read again only when its config object changes. */
+  private endpoint(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined): InstanceEndpoint {
+    let byInstance = this.endpoints.get(pluginName);
+    if (byInstance === undefined) this.endpoints.set(pluginName, (byInstance = new Map()));
+    let endpoint = byInstance.get(instanceId);
+    if (endpoint === undefined) byInstance.set(instanceId, (endpoint = new InstanceEndpoint(pluginName, instanceId, this.totals.instance(pluginName, instanceId))));
+    endpoint.configure(config);
+    return endpoint;
+  }
+
+  private *configuredInstances(): Iterable<{ pluginName: string; instanceId: string }> {
+    for (const byInstance of this.endpoints.values()) for (const endpoint of byInstance.values()) if (endpoint.configured) yield endpoint;
   }
 }

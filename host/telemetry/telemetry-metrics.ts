@@ -43,18 +43,17 @@ export class TelemetryMetrics {
     private readonly totals: TelemetryTotals,
   ) {}
 
-  /** One finished call: its duration (seconds, as the conventions say) and, by its error, a timeout. */
-  operation(attributes: Attributes, ms: number, errorCode: string | undefined): void {
+  /** One finished call: its duration (seconds, as the conventions say) and, by its error, a timeout. `pool`: the instance's pool-name attributes. */
+  operation(attributes: Attributes, pool: Attributes, ms: number, errorCode: string | undefined): void {
     const i = this.current();
     i.duration.record(ms / 1000, attributes);
-    const pool = { 'db.client.connection.pool.name': attributes['db.client.connection.pool.name'] };
     if (errorCode === PluginErrorCode.QUERY_TIMEOUT) i.timeouts.add(1, pool);
     if (errorCode === PluginErrorCode.POOL_EXHAUSTED) i.connectionTimeouts.add(1, pool);
   }
 
-  /** The worker's wait for a pooled connection (from `telemetry/timings`: traced calls only). */
-  connectionWait(instanceId: string, ms: number): void {
-    this.current().wait.record(ms / 1000, { 'db.client.connection.pool.name': instanceId });
+  /** The worker's wait for a pooled connection (from the timings of traced calls only). */
+  connectionWait(pool: Attributes, ms: number): void {
+    this.current().wait.record(ms / 1000, pool);
   }
 
   restarted(pluginName: string, tenant: string | undefined): void {

@@ -43,13 +43,19 @@ export class TelemetryTotals {
   private readonly instances = new Map<string, InstanceTotals & { pluginName: string; instanceId: string }>();
   private readonly workers = new Map<string, { pluginName: string; tenant?: string; restarts: number; circuit: 'open' | 'closed' }>();
 
-  operation(pluginName: string, instanceId: string, ms: number, errorCode: string | undefined): void {
+  /** The totals of an instance, made on its first call. */
+  instance(pluginName: string, instanceId: string): InstanceTotals {
     const key = `${pluginName}\u0000${instanceId}`;
     let totals = this.instances.get(key);
     if (totals === undefined) {
       totals = { pluginName, instanceId, calls: 0, errors: 0, timeouts: 0, connectionTimeouts: 0, totalMs: 0, maxMs: 0 };
       this.instances.set(key, totals);
     }
+    return totals;
+  }
+
+  /** One finished call of the instance whose totals these are. */
+  operation(totals: InstanceTotals, ms: number, errorCode: string | undefined): void {
     totals.calls++;
     totals.totalMs += ms;
     if (ms > totals.maxMs) totals.maxMs = ms;

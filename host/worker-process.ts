@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import readline from 'node:readline';
 import type pino from 'pino';
 import { Errors } from '../shared/errors';
-import { Method, PROTOCOL_VERSION, type InitializeResult } from '../shared/protocol';
+import { Method, PROTOCOL_VERSION, type InitializeResult, type TimingsParams } from '../shared/protocol';
 import type { Framing } from '../shared/transport/framing';
 import { FramedMessageReader, type FramingError } from '../shared/transport/message-reader';
 import { redactConnectionString } from '../shared/redaction';
@@ -12,6 +12,7 @@ import type { RequestOptions } from '../shared/transport/outgoing-requests';
 import { RpcEndpoint } from '../shared/transport/rpc-endpoint';
 import type { KillReason } from './crash-report';
 import { WorkerExitedError, WorkerStartTimeoutError } from './host-errors';
+import { tracedResult } from './telemetry/traced-answer';
 
 /** After the worker exited, how long its pipes may take to deliver what it wrote (they close at once unless something else holds them). */
 const PIPES_DRAIN_BOUND_MS = 1_000;
@@ -53,6 +54,8 @@ export class WorkerProcess {
   private readonly requestHandlers = new Map<string, (params: unknown) => unknown>();
   /** The worker's last stderr lines (already redacted by the worker), to explain a failed start. */
   readonly stderrTail: string[] = [];
+  /** The worker's `initialize` answer (its capabilities), once it started. */
+  initialized: InitializeResult | undefined;
 
   constructor(private readonly options: WorkerProcessOptions) {}
 
@@ -142,20 +145,29 @@ export class WorkerProcess {
     });
     const exited = new Promise<never>((_, reject) => this.onExit(reject));
     try {
-      return await Promise.race([
+      return (this.initialized = await Promise.race([
         this.request<InitializeResult>(Method.initialize, {
           protocolVersion: PROTOCOL_VERSION,
           ...(options.hostName ? { hostName: options.hostName } : {}),
         }),
         timeout,
         exited,
-      ]);
+      ]));
     } catch (error) {
       this.kill();
       throw error;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Sends an `execute` that carries a `traceparent`. A worker that answers with its timings
+   * (`capabilities.timingsInAnswer`) has them handed to `onTimings`; the operation's result resolves.
+   */
+  tracedExecute<T>(request: Record<string, unknown>, traceparent: string, options: RequestOptions, onTimings: ((timings: TimingsParams) => void) | undefined): Promise<T> {
+    const answered = this.request<T>(Method.execute, request, options);
+    return this.initialized?.capabilities?.timingsInAnswer === true ? answered.then((answer) => tracedResult<T>(answer, traceparent, onTimings)) : answered;
   }
 
   /**

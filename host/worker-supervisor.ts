@@ -28,7 +28,7 @@ export interface SupervisorOptions extends LaunchSettings {
   commitOutcomeTimeoutMs: number;
   onInstanceState: (params: InstanceStateParams) => void;
   onWorkerEvent: (event: WorkerEvent) => void;
-  /** `telemetry/timings` of a traced request (host/telemetry). */
+  /** The worker's timings of a traced request, from its answer or `telemetry/timings` (host/telemetry). */
   onTimings?: (params: TimingsParams) => void;
 }
 
@@ -129,7 +129,7 @@ export class WorkerSupervisor {
       const generation = this.generation;
       call.worker = worker;
       try {
-        const result = await worker.request<T>(Method.execute, request, bounds);
+        const result = bounds.traceparent === undefined ? await worker.request<T>(Method.execute, request, bounds) : await worker.tracedExecute<T>(request, bounds.traceparent, bounds, this.options.onTimings);
         this.ledger.track(operation, transactionId, result, generation, call.xid);
         return result;
       } catch (error) {

@@ -32,7 +32,7 @@ export const Method = {
   connectionClosed: 'connection/closed',
   /** Worker → host: the server transaction id of the request that carried `outcomeToken`, sent before that transaction commits. */
   transactionXid: 'transaction/xid',
-  /** Worker → host, only for an `execute` that carried a `traceparent`: what the worker measured of it, sent just before its answer. */
+  /** Worker → host, for an `execute` that carried a `traceparent` and failed (or from a worker without `capabilities.timingsInAnswer`): what the worker measured of it, sent just before its answer. */
   timings: 'telemetry/timings',
 } as const;
 
@@ -55,6 +55,8 @@ export interface InitializeResult {
     cancellation: boolean;
     progress: boolean;
     preparedStatements: boolean;
+    /** A traced `execute` (one with a `traceparent`) that succeeds is answered {@link TracedAnswer}: its timings in the answer, no second message. */
+    timingsInAnswer?: boolean;
   };
 }
 
@@ -170,8 +172,9 @@ export interface HeartbeatResult {
 }
 
 /**
- * `telemetry/timings`: what only the worker knows of one traced `execute`, in
- * milliseconds. `waitMs` waiting for a pooled connection, `serverMs` from the
+ * What only the worker knows of one traced `execute`, in milliseconds: in the
+ * answer ({@link TracedAnswer}) of a worker with `capabilities.timingsInAnswer`,
+ * else (and for a failed request always) the `telemetry/timings` notification. `waitMs` waiting for a pooled connection, `serverMs` from the
  * statement's send to its answer (on a lane or a transaction handle, also its
  * wait behind the statements ahead of it), `encodeMs` writing the answer as
  * JSON, `workerMs` the whole request in the worker.
@@ -182,4 +185,11 @@ export interface TimingsParams {
   waitMs: number;
   serverMs: number;
   encodeMs: number;
+}
+
+/** The answer of a traced `execute` that succeeded, from a worker with `capabilities.timingsInAnswer`. */
+export interface TracedAnswer {
+  /** The operation's result, as an untraced request would have been answered. */
+  result: unknown;
+  timings: Omit<TimingsParams, 'traceparent'>;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { context, metrics, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -131,6 +132,28 @@ test('parameter values appear only when captureParameters is on; sqlCommenter pu
     expect(withValue.children[0]!.attributes['db.query.parameter.0']).toBe(SECRET_VALUE);
   } finally {
     await capturing.shutdown();
+  }
+});
+
+test('a batchInsert large enough to be decoded on a worker thread is traced like any other: the worker’s timings on its span', async () => {
+  const records = Array.from({ length: 3_000 }, (_, i) => ({ id: 10_000 + i, name: `${SECRET_VALUE} ${'x'.repeat(100)}` }));
+  expect(JSON.stringify(records).length).toBeGreaterThan(256 * 1024);
+  const { result, parent, children } = await inTestSpan(() => plugins.executePlugin('postgres-plugin', 'tel', config, 'batchInsert', { table: 'items', records }));
+  expect(result).toEqual({ success: true, data: { inserted: 3_000, updated: 0, skipped: 0 } });
+  expectChildOf(children[0]!, parent);
+  expect(children[0]!.events.map((e) => e.name)).toEqual(['postgres_plugin.worker']);
+  expect(children[0]!.events[0]!.attributes!['postgres_plugin.worker.total_ms']).toBeGreaterThan(0);
+});
+
+test('a module plugin’s worker, which keeps no timings, answers as it would untraced; its call still has its span', async () => {
+  const modules = new PluginManager({ logger: memoryLogger('warn').logger, pluginsDir: path.join(__dirname, '..', 'fixtures', 'plugin-folders', 'mixed') });
+  try {
+    const { result, parent, children } = await inTestSpan(() => modules.executePlugin('greeter', 'g1', { greeting: 'hi' }, 'greet', { name: 'Ada' }));
+    expect(result).toEqual({ success: true, data: { message: 'hi, Ada', calls: 1 } });
+    expectChildOf(children[0]!, parent);
+    expect(children[0]!.events).toEqual([]);
+  } finally {
+    await modules.shutdown();
   }
 });
 

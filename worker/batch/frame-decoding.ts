@@ -38,6 +38,8 @@ export interface DecodedBatchFrame {
   instanceId: string;
   config?: Record<string, unknown>;
   progressToken?: string | number;
+  /** The caller's trace context: the request is served as a traced one (worker/rpc/traced-request). */
+  traceparent?: string;
   /** The batch's params, records left out. */
   params: Omit<BatchInsertParams, 'records'>;
   records: number;
@@ -77,6 +79,7 @@ export function decodeBatchFrame(body: Uint8Array, arrayColumns: readonly string
     instanceId: execute.data.instanceId,
     ...(execute.data.config !== undefined ? { config: execute.data.config } : {}),
     ...(execute.data.progressToken !== undefined ? { progressToken: execute.data.progressToken } : {}),
+    ...(execute.data.traceparent !== undefined ? { traceparent: execute.data.traceparent } : {}),
     params,
     records: records.length,
     groups: [],

@@ -181,7 +181,7 @@ export class RpcServer {
       version: this.options.version,
       protocolVersion: PROTOCOL_VERSION,
       operations: [...OPERATION_NAMES],
-      capabilities: { framing: [...FRAMINGS], cancellation: true, progress: true, preparedStatements: true },
+      capabilities: { framing: [...FRAMINGS], cancellation: true, progress: true, preparedStatements: true, timingsInAnswer: true },
     };
   }
 
@@ -246,7 +246,8 @@ export class RpcServer {
       if (again === null) throw Errors.internal('a batch frame decoded once could not be decoded again');
       return again;
     };
-    return batchInsertDecoded(instance, frame, redecode, { progress: this.progressReporter(frame.progressToken), cancellation: token, root: 'params' });
+    const run = (cancellation: Cancellation) => batchInsertDecoded(instance, frame, redecode, { progress: this.progressReporter(frame.progressToken), cancellation, root: 'params' });
+    return frame.traceparent === undefined ? run(token) : runTraced(frame.traceparent, token, run, (timings) => this.endpoint.notify(Method.timings, timings));
   }
 
   /** `$/progress` notifications for a request that carried a progressToken. */

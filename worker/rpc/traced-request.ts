@@ -3,50 +3,63 @@ import { EncodedJson } from '../../shared/transport/encoded-json';
 import type { Cancellation, RequestTrace } from '../statements/cancellation';
 import { encodeInSlices } from './sliced-encoding';
 
+/** The request's cancellation with the {@link RequestTrace} the runner adds its times to (one small object, no closures). */
+class TracedCancellation implements Cancellation {
+  readonly trace: RequestTrace;
+
+  constructor(
+    private readonly token: Cancellation,
+    traceparent: string,
+  ) {
+    this.trace = { traceId: traceparent.slice(3, 35), waitMs: 0, serverMs: 0 };
+  }
+
+  get isCancellationRequested(): boolean {
+    return this.token.isCancellationRequested;
+  }
+
+  onCancellationRequested(listener: () => void): { dispose(): void } {
+    return this.token.onCancellationRequested(listener);
+  }
+}
+
 /**
  * Serves one `execute` that carried a `traceparent`: the operation gets a
  * cancellation with a {@link RequestTrace} (the runner adds its connection wait
- * and server time to it, and its log lines the trace id), the answer is
- * encoded here so that time is known, and `report` gets the timings just
- * before the answer leaves (the notification is written first, so the host
- * has them when the answer arrives). Untraced requests never come here.
+ * and server time to it, and its log lines the trace id), and the answer is
+ * encoded here so that time is known. A success answers
+ * `{ result, timings: { workerMs, waitMs, serverMs, encodeMs } }`, one
+ * message (the worker announces this as `capabilities.timingsInAnswer`); a
+ * failure gives `reportFailure` the timings just before its error leaves
+ * (`telemetry/timings`, written first, so the host has them when the error
+ * arrives). Untraced requests never come here.
  */
 export async function runTraced(
   traceparent: string,
   token: Cancellation,
   run: (cancellation: Cancellation) => Promise<unknown>,
-  report: (timings: TimingsParams) => void,
-): Promise<unknown> {
+  reportFailure: (timings: TimingsParams) => void,
+): Promise<EncodedJson> {
   const started = performance.now();
-  const trace: RequestTrace = { traceId: traceparent.slice(3, 35), waitMs: 0, serverMs: 0 };
-  const cancellation: Cancellation = {
-    get isCancellationRequested() {
-      return token.isCancellationRequested;
-    },
-    onCancellationRequested: (listener) => token.onCancellationRequested(listener),
-    trace,
-  };
-  let encodeMs = 0;
-  const timings = (): TimingsParams => ({
-    traceparent,
-    workerMs: ms(performance.now() - started),
-    waitMs: ms(trace.waitMs),
-    serverMs: ms(trace.serverMs),
-    encodeMs: ms(encodeMs),
-  });
-  let answer: unknown;
+  const cancellation = new TracedCancellation(token, traceparent);
+  const { trace } = cancellation;
+  let encoding: number | undefined;
   try {
     const result = await run(cancellation);
-    const encoding = performance.now();
-    const encoded = await encodeInSlices(result);
-    answer = encoded instanceof EncodedJson || encoded === undefined ? encoded : new EncodedJson(JSON.stringify(encoded));
-    encodeMs = performance.now() - encoding;
+    encoding = performance.now();
+    let encoded = encodeInSlices(result);
+    if (encoded instanceof Promise) encoded = await encoded;
+    const text = encoded instanceof EncodedJson ? encoded.text : encoded === undefined ? 'null' : JSON.stringify(encoded);
+    const now = performance.now();
+    // Numbers only past the result: the timings cost a few dozen bytes, no second message.
+    return new EncodedJson(
+      `{"result":${text},"timings":{"workerMs":${ms(now - started)},"waitMs":${ms(trace.waitMs)},"serverMs":${ms(trace.serverMs)},"encodeMs":${ms(now - encoding)}}}`,
+    );
   } catch (error) {
-    report(timings());
+    const now = performance.now();
+    reportFailure({ traceparent, workerMs: ms(now - started), waitMs: ms(trace.waitMs), serverMs: ms(trace.serverMs), encodeMs: encoding === undefined ? 0 : ms(now - encoding) });
     throw error;
   }
-  report(timings());
-  return answer;
 }
 
 /** Milliseconds to the microsecond. */

@@ -162,12 +162,11 @@ export class WorkerProcess {
   }
 
   /**
-   * Sends an `execute` that carries a `traceparent`. A worker that answers with its timings
-   * (`capabilities.timingsInAnswer`) has them handed to `onTimings`; the operation's result resolves.
+   * The result of an `execute` that carried a `traceparent`: from a worker that answers with its
+   * timings (`capabilities.timingsInAnswer`) they go to `onTimings`; any other answers as it would untraced.
    */
-  tracedExecute<T>(request: Record<string, unknown>, traceparent: string, options: RequestOptions, onTimings: ((timings: TimingsParams) => void) | undefined): Promise<T> {
-    const answered = this.request<T>(Method.execute, request, options);
-    return this.initialized?.capabilities?.timingsInAnswer === true ? answered.then((answer) => tracedResult<T>(answer, traceparent, onTimings)) : answered;
+  tracedResult<T>(answer: unknown, traceparent: string, onTimings: ((timings: TimingsParams) => void) | undefined): T {
+    return this.initialized?.capabilities?.timingsInAnswer === true ? tracedResult<T>(answer, traceparent, onTimings) : (answer as T);
   }
 
   /**

@@ -129,7 +129,7 @@ export class WorkerSupervisor {
       const generation = this.generation;
       call.worker = worker;
       try {
-        const result = bounds.traceparent === undefined ? await worker.request<T>(Method.execute, request, bounds) : await worker.tracedExecute<T>(request, bounds.traceparent, bounds, this.options.onTimings);
+        const result = bounds.traceparent === undefined ? await worker.request<T>(Method.execute, request, bounds) : worker.tracedResult<T>(await worker.request(Method.execute, request, bounds), bounds.traceparent, this.options.onTimings);
         this.ledger.track(operation, transactionId, result, generation, call.xid);
         return result;
       } catch (error) {

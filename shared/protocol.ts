@@ -75,7 +75,7 @@ export const executeParamsSchema = z
     progressToken: z.union([z.string(), z.number()]).optional(),
     /** `transaction` and `beginTransaction`: report the server transaction id under this token (`transaction/xid`). */
     outcomeToken: z.union([z.string().max(100), z.number()]).optional(),
-    /** W3C trace context of the caller's span: the worker's log lines carry its trace id and it answers with `telemetry/timings`. */
+    /** W3C trace context of the caller's span: the worker's log lines carry its trace id and it reports its timings (in the answer, see TracedAnswer). */
     traceparent: z.string().regex(TRACEPARENT, 'a W3C traceparent: 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>').optional(),
   })
   .strict();
@@ -174,8 +174,8 @@ export interface HeartbeatResult {
 /**
  * What only the worker knows of one traced `execute`, in milliseconds: in the
  * answer ({@link TracedAnswer}) of a worker with `capabilities.timingsInAnswer`,
- * else (and for a failed request always) the `telemetry/timings` notification. `waitMs` waiting for a pooled connection, `serverMs` from the
- * statement's send to its answer (on a lane or a transaction handle, also its
+ * else (and for a failed request always) the `telemetry/timings` notification.
+ * `waitMs` waiting for a pooled connection, `serverMs` from the statement's send to its answer (on a lane or a transaction handle, also its
  * wait behind the statements ahead of it), `encodeMs` writing the answer as
  * JSON, `workerMs` the whole request in the worker.
  */
@@ -185,6 +185,8 @@ export interface TimingsParams {
   waitMs: number;
   serverMs: number;
   encodeMs: number;
+  /** Whether the request checked a connection out of the pool (`waitMs` is that wait); false on a pipelined lane or a transaction handle. Absent: taken as true. */
+  checkedOut?: boolean;
 }
 
 /** The answer of a traced `execute` that succeeded, from a worker with `capabilities.timingsInAnswer`. */

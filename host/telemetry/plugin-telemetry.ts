@@ -100,7 +100,8 @@ export class PluginTelemetry {
       'postgres_plugin.worker.encode_ms': timings.encodeMs,
       'postgres_plugin.worker.total_ms': timings.workerMs,
     });
-    this.metrics.connectionWait(traced.endpoint.pool, timings.waitMs);
+    // A statement on a pipelined lane or a transaction handle took no connection from the pool: no wait to count.
+    if (timings.checkedOut !== false) this.metrics.connectionWait(traced.endpoint.pool, timings.waitMs);
   }
 
   /** Counts a worker event of the PluginManager (restarts, circuit changes). */

@@ -162,6 +162,19 @@ function points(collected: ResourceMetrics, name: string): { attributes: Record<
   return (metric?.dataPoints ?? []) as { attributes: Record<string, unknown>; value: unknown }[];
 }
 
+test('the connection wait metric counts checkouts: a transaction takes a connection from the pool, a statement on a pipelined lane does not', async () => {
+  const waits = async () => points((await reader.collect()).resourceMetrics, 'db.client.connection.wait_time').filter((p) => p.attributes['db.client.connection.pool.name'] === 'tel').reduce((n, p) => n + (p.value as { count: number }).count, 0);
+  const before = await waits();
+  await inTestSpan(() => plugins.executePlugin('postgres-plugin', 'tel', config, 'transaction', { operations: [{ sql: 'SELECT 1' }] }));
+  expect(await waits()).toBe(before + 1);
+  // Many at once: some share the pipelined lanes, whose statements took no connection of their own.
+  const { children } = await inTestSpan(() => Promise.all(Array.from({ length: 40 }, (_, i) => plugins.executePlugin('postgres-plugin', 'tel', config, 'query', { sql: 'SELECT $1::int AS n', params: [i] }))));
+  expect(children.filter((s) => s.events.length === 1)).toHaveLength(40);
+  const counted = (await waits()) - before - 1;
+  expect(counted).toBeGreaterThan(0);
+  expect(counted).toBeLessThan(40);
+});
+
 test('metrics after a known workload: durations, errors, timeouts, connections, a restart after SIGKILL, the plain snapshot', async () => {
   const manager = new PluginManager({ logger: memoryLogger('silent').logger });
   try {

@@ -117,7 +117,10 @@ export class Instance {
     const trace = cancellation?.trace;
     const waiting = trace && performance.now();
     return this.withClient((client) => {
-      if (trace) trace.waitMs += performance.now() - waiting!;
+      if (trace) {
+        trace.waitMs += performance.now() - waiting!;
+        trace.checkedOut = true;
+      }
       return serverTimed(cancellation, runTransactionOperation(client, this.runner, p, this.errorContext, cancellation, xid));
     });
   }
@@ -198,7 +201,10 @@ export class Instance {
     const trace = cancellation?.trace;
     const waiting = trace && performance.now();
     const client = await source.acquire(Date.now() + (p.timeout ?? this.config.options.queryTimeout));
-    if (trace) trace.waitMs += performance.now() - waiting!;
+    if (trace) {
+      trace.waitMs += performance.now() - waiting!;
+      trace.checkedOut = true;
+    }
     let result: QueryResult;
     try {
       result = await serverTimed(cancellation, this.runner.run(client, p, { cancellation }));

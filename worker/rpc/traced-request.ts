@@ -11,7 +11,7 @@ class TracedCancellation implements Cancellation {
     private readonly token: Cancellation,
     traceparent: string,
   ) {
-    this.trace = { traceId: traceparent.slice(3, 35), waitMs: 0, serverMs: 0 };
+    this.trace = { traceId: traceparent.slice(3, 35), waitMs: 0, serverMs: 0, checkedOut: false };
   }
 
   get isCancellationRequested(): boolean {
@@ -28,7 +28,7 @@ class TracedCancellation implements Cancellation {
  * cancellation with a {@link RequestTrace} (the runner adds its connection wait
  * and server time to it, and its log lines the trace id), and the answer is
  * encoded here so that time is known. A success answers
- * `{ result, timings: { workerMs, waitMs, serverMs, encodeMs } }`, one
+ * `{ result, timings: { workerMs, waitMs, serverMs, encodeMs, checkedOut } }`, one
  * message (the worker announces this as `capabilities.timingsInAnswer`); a
  * failure gives `reportFailure` the timings just before its error leaves
  * (`telemetry/timings`, written first, so the host has them when the error
@@ -53,11 +53,11 @@ export async function runTraced(
     const now = performance.now();
     // Numbers only past the result: the timings cost a few dozen bytes, no second message.
     return new EncodedJson(
-      `{"result":${text},"timings":{"workerMs":${ms(now - started)},"waitMs":${ms(trace.waitMs)},"serverMs":${ms(trace.serverMs)},"encodeMs":${ms(now - encoding)}}}`,
+      `{"result":${text},"timings":{"workerMs":${ms(now - started)},"waitMs":${ms(trace.waitMs)},"serverMs":${ms(trace.serverMs)},"encodeMs":${ms(now - encoding)},"checkedOut":${trace.checkedOut}}}`,
     );
   } catch (error) {
     const now = performance.now();
-    reportFailure({ traceparent, workerMs: ms(now - started), waitMs: ms(trace.waitMs), serverMs: ms(trace.serverMs), encodeMs: encoding === undefined ? 0 : ms(now - encoding) });
+    reportFailure({ traceparent, workerMs: ms(now - started), waitMs: ms(trace.waitMs), serverMs: ms(trace.serverMs), encodeMs: encoding === undefined ? 0 : ms(now - encoding), checkedOut: trace.checkedOut });
     throw error;
   }
 }

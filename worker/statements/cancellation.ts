@@ -14,6 +14,8 @@ export interface RequestTrace {
   readonly traceId: string;
   waitMs: number;
   serverMs: number;
+  /** Whether the request checked a connection out of the pool (a statement on a pipelined lane or a transaction handle does not). */
+  checkedOut: boolean;
 }
 
 /** Adapts an AbortSignal (the in-process API) to {@link Cancellation}. */

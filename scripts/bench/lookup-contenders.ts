@@ -11,9 +11,10 @@ import type { PluginManager } from '../../host/plugin-manager';
 import type { QueryResult } from '../../shared/results';
 import { BENCH_ROWS, connectionOf, type BenchServer } from './bench-server';
 import type { Operation } from './load-loop';
+import { jsonRpcEchoFloor, rawPipeFloor } from './hop-floors';
+import { LOOKUP_SQL } from './lookup-sql';
 import { TelemetrySdk } from './telemetry-sdk';
 
-export const LOOKUP_SQL = 'SELECT id, name, email, score FROM bench_users WHERE id = $1';
 const STATEMENT_NAME = 'bench_pk';
 const POOL_MAX = 10;
 const PLUGIN = 'postgres-plugin';
@@ -23,7 +24,8 @@ export type StatementMode = 'unnamed' | 'prepared';
 export interface Contender {
   /** Row label in the report. */
   label: string;
-  kind: 'pg' | 'worker';
+  /** pg in process, the plugin's worker, or a floor (a hop without the database: hop-floors.ts). */
+  kind: 'pg' | 'worker' | 'floor';
   mode: StatementMode;
   /** Whether this is the side's default statement mode (pg: unnamed; worker: prepared). */
   isDefault: boolean;
@@ -35,6 +37,10 @@ export interface Contender {
   leave?(): void;
   /** The same worker without the SDK, for the telemetry overhead note. */
   plainTwin?: string;
+  /** The process serving the requests besides this one (the worker, an echo child): its CPU is counted. */
+  childPid?(): number | undefined;
+  /** The concurrencies measured (all when absent). */
+  concurrencies?: readonly number[];
 }
 
 function randomId(): number {
@@ -88,15 +94,18 @@ function workerContender(plugins: PluginManager, server: BenchServer, mode: Stat
     checkRow(res.data.rows, id);
   };
   const plain = mode === 'prepared' ? 'worker (default, prepared)' : 'worker (preparedStatements: false)';
+  const childPid = () => plugins.workerPid();
   if (sdk) {
-    return { label: 'worker + OpenTelemetry SDK', kind: 'worker', mode, isDefault: false, operation, plainTwin: plain, enter: () => sdk.enter(), leave: () => sdk.leave(), close: () => sdk.close() };
+    return { label: 'worker + OpenTelemetry SDK', kind: 'worker', mode, isDefault: false, operation, plainTwin: plain, childPid, enter: () => sdk.enter(), leave: () => sdk.leave(), close: () => sdk.close() };
   }
-  return { label: plain, kind: 'worker', mode, isDefault: mode === 'prepared', operation, close: async () => undefined };
+  return { label: plain, kind: 'worker', mode, isDefault: mode === 'prepared', operation, childPid, close: async () => undefined };
 }
 
-/** The contenders in measuring order: baselines first, then the worker in the same two modes, then the default worker with the SDK registered. */
+/** The contenders in measuring order: the floors, the baselines, the worker in the same two modes, then the default worker with the SDK registered. */
 export function lookupContenders(plugins: PluginManager, server: BenchServer): Contender[] {
   return [
+    rawPipeFloor(),
+    jsonRpcEchoFloor(),
     pgContender(server, 'unnamed'),
     pgContender(server, 'prepared'),
     workerContender(plugins, server, 'prepared'),

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { BENCH_ROWS } from './bench-server';
-import type { Contender } from './lookup-contenders';
+import type { Contender } from './contender';
 import { LOOKUP_SQL } from './lookup-sql';
 
 const ECHO_CHILD = path.join(__dirname, 'echo-child.js');

@@ -10,7 +10,9 @@ import pg from 'pg';
 import type { PluginManager } from '../../host/plugin-manager';
 import type { QueryResult } from '../../shared/results';
 import { BENCH_ROWS, connectionOf, type BenchServer } from './bench-server';
+import type { Contender, StatementMode } from './contender';
 import type { Operation } from './load-loop';
+export type { Contender, StatementMode } from './contender';
 import { jsonRpcEchoFloor, rawPipeFloor } from './hop-floors';
 import { LOOKUP_SQL } from './lookup-sql';
 import { TelemetrySdk } from './telemetry-sdk';
@@ -18,30 +20,6 @@ import { TelemetrySdk } from './telemetry-sdk';
 const STATEMENT_NAME = 'bench_pk';
 const POOL_MAX = 10;
 const PLUGIN = 'postgres-plugin';
-
-export type StatementMode = 'unnamed' | 'prepared';
-
-export interface Contender {
-  /** Row label in the report. */
-  label: string;
-  /** pg in process, the plugin's worker, or a floor (a hop without the database: hop-floors.ts). */
-  kind: 'pg' | 'worker' | 'floor';
-  mode: StatementMode;
-  /** Whether this is the side's default statement mode (pg: unnamed; worker: prepared). */
-  isDefault: boolean;
-  operation: Operation;
-  /** Releases what the contender holds (pools end; the worker is stopped by the caller's shutdown). */
-  close(): Promise<void>;
-  /** Around each of its turns: the SDK-registered worker registers the OpenTelemetry SDK for its turns only. */
-  enter?(): void;
-  leave?(): void;
-  /** The same worker without the SDK, for the telemetry overhead note. */
-  plainTwin?: string;
-  /** The process serving the requests besides this one (the worker, an echo child): its CPU is counted. */
-  childPid?(): number | undefined;
-  /** The concurrencies measured (all when absent). */
-  concurrencies?: readonly number[];
-}
 
 function randomId(): number {
   return 1 + Math.floor(Math.random() * BENCH_ROWS);

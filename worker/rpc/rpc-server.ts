@@ -30,7 +30,7 @@ import type { Logger } from '../runtime/logger';
 import { encodeInSlices } from './sliced-encoding';
 import { runTraced } from './traced-request';
 import { deferred } from './deferred-modules';
-import { xidReporter } from '../transactions/xid-report';
+import { xidReporter } from '../transactions/xid-reporter';
 import { xidJournalFromEnv } from '../runtime/xid-journal-writer';
 
 export interface RpcServerOptions {

@@ -1,6 +1,4 @@
 import type pg from 'pg';
-import type { TransactionXidParams } from '../../shared/protocol';
-import type { XidJournalWriter } from '../runtime/xid-journal-writer';
 import { extendedQuery, pipelinedQuery, setPipelineMode, simpleQuery, socketOf, submit } from '../connection/pg-internals';
 import { PREPARED_NAME_PREFIX } from '../statements/prepared-statement-cache';
 
@@ -15,24 +13,6 @@ export interface XidReport {
   began(xid: string | null): void;
   /** Resolves once what `began` sent has been handed to the OS, so it reaches the host even if the worker dies next. */
   delivered(): Promise<void>;
-}
-
-const DELIVERED = Promise.resolve();
-
-/**
- * Where a request that carried an outcomeToken reports its transaction id: for `transaction`, the
- * host's journal when it gave one (no message, no wake-up of the host per transaction); otherwise
- * `transaction/xid` (for `beginTransaction` it leaves with the answer), `delivered` waiting until
- * that is with the OS.
- */
-export function xidReporter(
-  token: string | number,
-  operation: string,
-  journal: XidJournalWriter | undefined,
-  message: { notify(params: TransactionXidParams): void; drain(): Promise<void> },
-): XidReport {
-  if (journal && operation === 'transaction' && typeof token === 'number') return { began: (xid) => journal.write(token, xid), delivered: () => DELIVERED };
-  return { began: (xid) => message.notify({ token, xid }), delivered: () => message.drain() };
 }
 
 /**

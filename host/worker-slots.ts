@@ -1,6 +1,9 @@
 import { Errors } from '../shared/errors';
 import type { WorkerSupervisor } from './worker-supervisor';
 
+/** What the slots need of a worker's supervisor. */
+export type SlotWorker = Pick<WorkerSupervisor, 'inFlight' | 'openTransactions' | 'lastUsed' | 'stop'>;
+
 /**
  * The workers of a `PluginManager` by key (a plugin, or a plugin's tenant)
  * and the `maxWorkers` bound on them. The bound counts workers that are still
@@ -9,17 +12,23 @@ import type { WorkerSupervisor } from './worker-supervisor';
  * deadline) for a worker to become idle, which is then retired, least
  * recently used first.
  */
-export class WorkerSlots {
-  readonly supervisors = new Map<string, WorkerSupervisor>();
+export class WorkerSlots<S extends SlotWorker = WorkerSupervisor> {
+  readonly supervisors = new Map<string, S>();
   /** Workers retired and not yet gone: they still hold a slot. */
   private stopping = new Set<Promise<void>>();
+  /**
+   * Workers just made for a waiting start, until its caller has sent its
+   * request: nothing is in flight on them yet, but they are not idle, and
+   * another waiting start must not retire one for itself.
+   */
+  private readonly handedOut = new Set<S>();
   /** Starts waiting for a slot; each is woken to look again when something changed. */
   private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly maxWorkers: number,
     /** Told once a retired worker has stopped (its connections are closed). */
-    private readonly onStopped: (supervisor: WorkerSupervisor) => void,
+    private readonly onStopped: (supervisor: S) => void,
   ) {}
 
   /** Worker processes running, starting or stopping. */
@@ -32,7 +41,7 @@ export class WorkerSlots {
    * slot is free. Fails with POSTGRES_WORKER_UNAVAILABLE after `waitMs`, or
    * with `closed()`'s error once `isClosed()`.
    */
-  async acquire(key: string, create: () => WorkerSupervisor, waitMs: number, isClosed: () => boolean, signal?: AbortSignal): Promise<WorkerSupervisor> {
+  async acquire(key: string, create: () => S, waitMs: number, isClosed: () => boolean, signal?: AbortSignal): Promise<S> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       const existing = this.supervisors.get(key);
@@ -41,6 +50,9 @@ export class WorkerSlots {
       if (this.processes < this.maxWorkers) {
         const supervisor = create();
         this.supervisors.set(key, supervisor);
+        // The caller sends its request as soon as it resumes, in this turn's microtasks.
+        this.handedOut.add(supervisor);
+        setImmediate(() => this.handedOut.delete(supervisor));
         return supervisor;
       }
       // Retire as many idle workers as there are starts waiting (this one included), no more.
@@ -86,10 +98,10 @@ export class WorkerSlots {
   }
 
   private retireLeastRecentlyUsed(): boolean {
-    let oldest: [string, WorkerSupervisor] | undefined;
+    let oldest: [string, S] | undefined;
     for (const entry of this.supervisors) {
       const s = entry[1];
-      if (s.inFlight === 0 && s.openTransactions === 0 && (!oldest || s.lastUsed < oldest[1].lastUsed)) oldest = entry;
+      if (s.inFlight === 0 && s.openTransactions === 0 && !this.handedOut.has(s) && (!oldest || s.lastUsed < oldest[1].lastUsed)) oldest = entry;
     }
     if (!oldest) return false;
     void this.retire(oldest[0]);

@@ -3,14 +3,22 @@
  * worker made for a waiting start belongs to that start until its request is
  * in flight; another waiting start never retires it for itself.
  */
-import { WorkerSlots, type SlotWorker } from '../../host/worker-slots';
+import { CONCURRENT_STARTS, WorkerSlots, type SlotWorker } from '../../host/worker-slots';
 
 class StandIn implements SlotWorker {
   inFlight = 0;
   openTransactions = 0;
   lastUsed = Date.now();
   stopped = false;
-  constructor(readonly key: string) {}
+  /** Defined once its process answers: at once unless `startedAfterMs`. */
+  pid: number | undefined;
+  constructor(
+    readonly key: string,
+    startedAfterMs = 0,
+  ) {
+    if (startedAfterMs === 0) this.pid = 1;
+    else setTimeout(() => (this.pid = 1), startedAfterMs);
+  }
   stop(): Promise<void> {
     this.stopped = true;
     // A worker process takes a while to exit.
@@ -55,5 +63,26 @@ test('a worker made for a waiting start is not idle to another start waiting bes
   slots.changed();
   expect((await c).key).toBe('c');
   expect(worker.stopped).toBe(true);
+  await slots.stopAll();
+});
+
+test('waiting starts get slots in the order they came, and no more than CONCURRENT_STARTS workers start at once', async () => {
+  const slots = new WorkerSlots<StandIn>(16, () => undefined);
+  const made: StandIn[] = [];
+  let mostStarting = 0;
+  const order: string[] = [];
+  await Promise.all(
+    Array.from({ length: 12 }, async (_, i) => {
+      const worker = await slots.acquire(`t-${i}`, () => {
+        const w = new StandIn(`t-${i}`, 60);
+        made.push(w);
+        mostStarting = Math.max(mostStarting, made.filter((m) => m.pid === undefined).length);
+        return w;
+      }, 5000, () => false);
+      order.push(worker.key);
+    }),
+  );
+  expect(mostStarting).toBe(CONCURRENT_STARTS);
+  expect(order).toEqual(Array.from({ length: 12 }, (_, i) => `t-${i}`));
   await slots.stopAll();
 });

@@ -176,6 +176,8 @@ export class ServerBudget {
           if (starving) starvingLeft--;
           progress = true;
         } else if (member.canOpen) blocked.push(member);
+        // At its pool.max it waits for its own: room kept for it would be lost to everyone.
+        else if (this.made.delete(member)) progress = true;
       }
       if (progress) continue;
       // Members with room on its way wait for it; the others look for room.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isOperationName, OPERATION_NAMES, type OperationName } from './operation-names';
 import { sqlTextSchema } from './sql-text';
 import { batchInsertParamsSchema } from './batch-params';
 import { closeCursorParamsSchema, fetchParamsSchema, openCursorParamsSchema } from './cursor-params';
@@ -85,11 +86,11 @@ export const operationParamsSchemas = {
   dropTable: dropTableParamsSchema,
   listTables: listTablesParamsSchema,
   describeTable: describeTableParamsSchema,
-} as const;
+} as const satisfies Record<OperationName, z.ZodType>;
 
-export type OperationName = keyof typeof operationParamsSchemas;
-export const OPERATION_NAMES = Object.freeze(Object.keys(operationParamsSchemas) as OperationName[]);
+/** Every name of operation-names.ts has its schema, and no schema is for an operation not named there. */
+type SchemaNames = keyof typeof operationParamsSchemas;
+const namesMatch: [Exclude<OperationName, SchemaNames>, Exclude<SchemaNames, OperationName>] extends [never, never] ? true : never = true;
+void namesMatch;
 
-export function isOperationName(name: string): name is OperationName {
-  return Object.prototype.hasOwnProperty.call(operationParamsSchemas, name);
-}
+export { isOperationName, OPERATION_NAMES, type OperationName };

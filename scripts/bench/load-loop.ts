@@ -5,6 +5,7 @@
  * requests in flight at the deadline are awaited and counted.
  */
 import { LatencyRecorder, summarize, type LatencySummary } from './latency-stats';
+import { cpuMicros } from './process-cpu';
 
 /** One request: resolves on success, throws (with a readable message) on any failure. */
 export type Operation = () => Promise<void>;
@@ -12,6 +13,8 @@ export type Operation = () => Promise<void>;
 /** A measured cell plus the first few distinct failure messages, for the report. */
 export interface LoadResult extends LatencySummary {
   failureSamples: string[];
+  /** CPU per successful request over the measured phases, µs: this process, and the contender's child (NaN without one). */
+  cpuMicrosPerRequest: { host: number; child: number };
 }
 
 const MAX_FAILURE_SAMPLES = 5;
@@ -60,23 +63,33 @@ export class CellMeasure {
   private readonly measured: Phase = { recorder: new LatencyRecorder(), failures: 0, failureSamples: [] };
   private warmFailures = 0;
   private elapsedNs = 0n;
+  private readonly cpu = { host: 0, child: 0 };
 
   constructor(
     private readonly operation: Operation,
     private readonly concurrency: number,
+    /** The process serving the requests besides this one (a worker, an echo child), whose CPU is counted too. */
+    private readonly childPid: () => number | undefined = () => undefined,
   ) {}
 
   async round(warmupMs: number, durationMs: number): Promise<void> {
     const warm: Phase = { recorder: new LatencyRecorder(), failures: 0, failureSamples: this.measured.failureSamples };
     if (warmupMs > 0) await runPhase(this.operation, this.concurrency, warmupMs, warm);
     this.warmFailures += warm.failures;
+    const pid = this.childPid();
+    const before = { host: cpuMicros(), child: pid === undefined ? Number.NaN : cpuMicros(pid) };
     this.elapsedNs += await runPhase(this.operation, this.concurrency, durationMs, this.measured);
+    this.cpu.host += cpuMicros() - before.host;
+    this.cpu.child += (pid === undefined ? Number.NaN : cpuMicros(pid)) - before.child;
   }
 
   result(): LoadResult {
+    const summary = summarize(this.measured.recorder, this.warmFailures + this.measured.failures, this.elapsedNs);
+    const perRequest = (micros: number): number => (summary.requests > 0 ? micros / summary.requests : Number.NaN);
     return {
-      ...summarize(this.measured.recorder, this.warmFailures + this.measured.failures, this.elapsedNs),
+      ...summary,
       failureSamples: this.measured.failureSamples,
+      cpuMicrosPerRequest: { host: perRequest(this.cpu.host), child: perRequest(this.cpu.child) },
     };
   }
 }
@@ -93,8 +106,12 @@ export interface TurnSettings {
  * turns round by round (cells compared with each other run next to each
  * other in time; this VM's speed drifts over a minute). Results in the order given.
  */
-export async function measureInTurns<C extends { operation: Operation; enter?(): void; leave?(): void }>(contenders: readonly C[], concurrency: number, settings: TurnSettings): Promise<{ contender: C; result: LoadResult }[]> {
-  const measures = contenders.map((contender) => ({ contender, measure: new CellMeasure(contender.operation, concurrency) }));
+export async function measureInTurns<C extends { operation: Operation; enter?(): void; leave?(): void; childPid?(): number | undefined }>(
+  contenders: readonly C[],
+  concurrency: number,
+  settings: TurnSettings,
+): Promise<{ contender: C; result: LoadResult }[]> {
+  const measures = contenders.map((contender) => ({ contender, measure: new CellMeasure(contender.operation, concurrency, contender.childPid?.bind(contender)) }));
   for (let round = 0; round < settings.rounds; round++) {
     for (const { contender, measure } of measures) {
       // A contender may switch something on for its own turns only (the lookup suite's OpenTelemetry SDK).

@@ -10,32 +10,16 @@ import pg from 'pg';
 import type { PluginManager } from '../../host/plugin-manager';
 import type { QueryResult } from '../../shared/results';
 import { BENCH_ROWS, connectionOf, type BenchServer } from './bench-server';
+import type { Contender, StatementMode } from './contender';
 import type { Operation } from './load-loop';
+export type { Contender, StatementMode } from './contender';
+import { jsonRpcEchoFloor, rawPipeFloor } from './hop-floors';
+import { LOOKUP_SQL } from './lookup-sql';
 import { TelemetrySdk } from './telemetry-sdk';
 
-export const LOOKUP_SQL = 'SELECT id, name, email, score FROM bench_users WHERE id = $1';
 const STATEMENT_NAME = 'bench_pk';
 const POOL_MAX = 10;
 const PLUGIN = 'postgres-plugin';
-
-export type StatementMode = 'unnamed' | 'prepared';
-
-export interface Contender {
-  /** Row label in the report. */
-  label: string;
-  kind: 'pg' | 'worker';
-  mode: StatementMode;
-  /** Whether this is the side's default statement mode (pg: unnamed; worker: prepared). */
-  isDefault: boolean;
-  operation: Operation;
-  /** Releases what the contender holds (pools end; the worker is stopped by the caller's shutdown). */
-  close(): Promise<void>;
-  /** Around each of its turns: the SDK-registered worker registers the OpenTelemetry SDK for its turns only. */
-  enter?(): void;
-  leave?(): void;
-  /** The same worker without the SDK, for the telemetry overhead note. */
-  plainTwin?: string;
-}
 
 function randomId(): number {
   return 1 + Math.floor(Math.random() * BENCH_ROWS);
@@ -88,15 +72,18 @@ function workerContender(plugins: PluginManager, server: BenchServer, mode: Stat
     checkRow(res.data.rows, id);
   };
   const plain = mode === 'prepared' ? 'worker (default, prepared)' : 'worker (preparedStatements: false)';
+  const childPid = () => plugins.workerPid();
   if (sdk) {
-    return { label: 'worker + OpenTelemetry SDK', kind: 'worker', mode, isDefault: false, operation, plainTwin: plain, enter: () => sdk.enter(), leave: () => sdk.leave(), close: () => sdk.close() };
+    return { label: 'worker + OpenTelemetry SDK', kind: 'worker', mode, isDefault: false, operation, plainTwin: plain, childPid, enter: () => sdk.enter(), leave: () => sdk.leave(), close: () => sdk.close() };
   }
-  return { label: plain, kind: 'worker', mode, isDefault: mode === 'prepared', operation, close: async () => undefined };
+  return { label: plain, kind: 'worker', mode, isDefault: mode === 'prepared', operation, childPid, close: async () => undefined };
 }
 
-/** The contenders in measuring order: baselines first, then the worker in the same two modes, then the default worker with the SDK registered. */
+/** The contenders in measuring order: the floors, the baselines, the worker in the same two modes, then the default worker with the SDK registered. */
 export function lookupContenders(plugins: PluginManager, server: BenchServer): Contender[] {
   return [
+    rawPipeFloor(),
+    jsonRpcEchoFloor(),
     pgContender(server, 'unnamed'),
     pgContender(server, 'prepared'),
     workerContender(plugins, server, 'prepared'),

@@ -23,6 +23,18 @@ const fmtMs = (n: number): string => (Number.isFinite(n) ? n.toFixed(3) : '-');
 const fmtRatio = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '' : `${n.toFixed(2)}×`);
 const fmtDelta = (n: number): string => `${n >= 0 ? '+' : ''}${n.toFixed(3)} ms`;
 const verdict = (pass: boolean): string => (pass ? 'ok' : 'BELOW TARGET');
+const fmtMicros = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');
+
+/** Host + child CPU per request (the host's alone when there is no child). */
+function totalCpu(cell: Cell): number {
+  const { host, child } = cell.result.cpuMicrosPerRequest;
+  return host + (Number.isFinite(child) ? child : 0);
+}
+
+function cpuColumns(cell: Cell): string[] {
+  const { host, child } = cell.result.cpuMicrosPerRequest;
+  return [fmtMicros(host), fmtMicros(child), fmtMicros(totalCpu(cell))];
+}
 
 /** Aligns a header and rows: first column left-aligned, the others right-aligned. */
 function align(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -52,7 +64,7 @@ function defaultRatio(cells: readonly Cell[], cell: Cell): number | undefined {
 }
 
 export function formatLookupReport(cells: readonly Cell[]): string {
-  const header = ['contender', 'in flight', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'vs pg same mode', 'vs pg default', 'failures'];
+  const header = ['contender', 'in flight', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'vs pg same mode', 'vs pg default', 'CPU µs/req host', 'child', 'total', 'failures'];
   const rows = cells.map((cell) => [
     cell.contender.label,
     String(cell.concurrency),
@@ -63,11 +75,13 @@ export function formatLookupReport(cells: readonly Cell[]): string {
     fmtMs(cell.result.maxMs),
     fmtRatio(sameModeRatio(cells, cell)),
     fmtRatio(defaultRatio(cells, cell)),
+    ...cpuColumns(cell),
     String(cell.result.failures),
   ]);
   const out = [align(header, rows), ''];
 
-  out.push('  p50 overhead at 1 in flight (worker p50 − pg p50):');
+  const floors = cells.filter((c) => c.concurrency === 1 && c.contender.kind === 'floor');
+  out.push(`  p50 overhead at 1 in flight (worker p50 − pg p50; floors: ${floors.map((f) => `${f.contender.label.replace('floor: ', '')} ${fmtMs(f.result.p50Ms)} ms`).join(', ')}):`);
   for (const cell of cells.filter((c) => c.concurrency === 1 && c.contender.kind === 'worker')) {
     const same = baseline(cells, 1, (c) => c.mode === cell.contender.mode);
     const def = baseline(cells, 1, (c) => c.isDefault);
@@ -76,7 +90,17 @@ export function formatLookupReport(cells: readonly Cell[]): string {
     const deltaDefault = cell.result.p50Ms - def.result.p50Ms;
     const parts = [`${fmtDelta(deltaSame)} vs ${same.contender.label}`];
     if (def !== same) parts.push(`${fmtDelta(deltaDefault)} vs ${def.contender.label}`);
+    const multiples = floors.map((f) => `${(deltaSame / f.result.p50Ms).toFixed(1)}× the ${f.contender.label.replace('floor: ', '')}`);
+    if (multiples.length > 0) parts.push(multiples.join(', '));
     out.push(`    ${cell.contender.label}: ${parts.join(', ')}  [target ≤ +${TARGET_P50_DELTA_MS.toFixed(2)} ms: ${verdict(deltaSame <= TARGET_P50_DELTA_MS)}]`);
+  }
+  out.push('', '  CPU per request (µs, host + child; pg in process has no child; the server\'s CPU is in neither):');
+  for (const concurrency of [...new Set(cells.map((c) => c.concurrency))]) {
+    const pgPrepared = baseline(cells, concurrency, (c) => c.mode === 'prepared');
+    const line = cells
+      .filter((c) => c.concurrency === concurrency && c.contender.kind !== 'floor')
+      .map((c) => `${c.contender.label} ${fmtMicros(totalCpu(c))}${pgPrepared && c !== pgPrepared ? ` (${(totalCpu(c) / totalCpu(pgPrepared)).toFixed(1)}× pg prepared)` : ''}`);
+    out.push(`    @${concurrency}: ${line.join('; ')}`);
   }
 
   out.push('', '  Throughput targets (docs/architecture.md#performance-budget):');

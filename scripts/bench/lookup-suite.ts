@@ -1,8 +1,10 @@
 /**
  * Suite `lookup`: a primary-key lookup on a 10,000-row table at 1 and 64
  * requests in flight, for in-process pg (unnamed / prepared) and the worker
- * (default prepared / preparedStatements: false), on the same server, the
- * contenders taking turns in rounds. Returns the number of failed requests.
+ * (default prepared / preparedStatements: false), on the same server, beside
+ * the floors of a hop (raw pipe, JSON-RPC echo: hop-floors.ts), the
+ * contenders taking turns in rounds; CPU per request of this process and of
+ * the contender's child. Returns the number of failed requests.
  */
 import { createLookupFixture } from './bench-server';
 import { measureInTurns } from './load-loop';
@@ -27,7 +29,8 @@ export async function lookupSuite(ctx: SuiteContext): Promise<number> {
     // Concurrency outermost, and within it the contenders take turns round by round: the cells
     // compared with each other run next to each other in time.
     for (const concurrency of CONCURRENCIES) {
-      for (const { contender, result } of await measureInTurns(contenders, concurrency, settings)) {
+      const here = contenders.filter((c) => c.concurrencies === undefined || c.concurrencies.includes(concurrency));
+      for (const { contender, result } of await measureInTurns(here, concurrency, settings)) {
         cells.push({ contender, concurrency, result });
         const failed = result.failures > 0 ? `, ${result.failures} FAILED` : '';
         console.log(`  measured ${contender.label} @${concurrency}: ${Math.round(result.throughput)} req/s${failed}`);

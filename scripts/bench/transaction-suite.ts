@@ -6,12 +6,12 @@
  * and one with it off, at 1 and 16 in flight, the two taking turns in rounds.
  * Budget: within 5 % (p50 at 1 in flight, throughput at 16).
  */
-import fs from 'node:fs';
 import pg from 'pg';
 import pino from 'pino';
 import { PluginManager } from '../../host/plugin-manager';
 import { connectionOf, type BenchServer } from './bench-server';
 import { CellMeasure, type Operation } from './load-loop';
+import { cpuMicros } from './process-cpu';
 import type { Suite } from './suite';
 
 const ACCOUNTS = 10_000;
@@ -51,16 +51,6 @@ function transfer(plugins: PluginManager, config: Record<string, unknown>, count
 }
 
 const fmt = (n: number, digits = 3): string => n.toFixed(digits);
-
-/** CPU time (µs) a process has used: this one from process.cpuUsage, a worker from /proc (clock ticks of 10 ms). */
-function cpuMicros(pid?: number): number {
-  if (pid === undefined) {
-    const u = process.cpuUsage();
-    return u.user + u.system;
-  }
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 export const transactionSuite: Suite = async ({ server, settings }) => {
   console.log('\n== Suite transaction: a 3-statement transaction call, transaction ids learned (commitOutcome) on vs off ==');

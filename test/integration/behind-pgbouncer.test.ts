@@ -180,3 +180,16 @@ test("options.pooler: 'none' behind PgBouncer: the first name collision switches
   const { wrong, failed } = await lookups(calls.data, 2);
   expect({ wrong, failed: [...new Set(failed)] }).toEqual({ wrong: 0, failed: [] });
 });
+
+test("options.pooler: 'none' behind PgBouncer: transaction calls whose id statement's name collides begin again with the simple protocol, and every one commits", async () => {
+  const calls = await behind('declared-none-tx', 'transaction', [IGNORED], { pooler: 'none' });
+  await db.admin.query('CREATE TABLE IF NOT EXISTS tx_marks (n int PRIMARY KEY)');
+  // Concurrent calls spread the plugin's 10 sessions over PgBouncer's 4 server connections: the
+  // prepared id statement meets servers that lack it (26000) or already have it (42P05).
+  const answers = await Promise.allSettled(
+    Array.from({ length: 60 }, (_, n) => calls.data('transaction', { operations: [{ sql: 'INSERT INTO tx_marks (n) VALUES ($1)', params: [n] }] })),
+  );
+  const failed = answers.flatMap((a) => (a.status === 'rejected' ? [String(a.reason.message)] : []));
+  expect([...new Set(failed)]).toEqual([]);
+  expect((await db.admin.query('SELECT count(*)::int AS n FROM tx_marks')).rows[0].n).toBe(60);
+});

@@ -169,6 +169,18 @@ describe('transaction handles', () => {
     expect((await balances())[0].balance).toBe('1.00');
   });
 
+  test("a handle's transaction id is learned by the plugin's prepared statement in the BEGIN round trip, and it is this transaction's id", async () => {
+    const { transactionId } = await data('beginTransaction');
+    await data('execute', { sql: 'UPDATE accounts SET balance = 2 WHERE id = 1', transactionId });
+    // The same session: the id statement is prepared there, and the id it took is the one the UPDATE writes under.
+    const prepared = await data('queryValue', { sql: "SELECT count(*)::int FROM pg_prepared_statements WHERE name = 'postgres_plugin_xid'", transactionId });
+    const assigned = await data('queryValue', { sql: 'SELECT txid_current_if_assigned()::text', transactionId });
+    expect(await data('commit', { transactionId })).toBeNull();
+    expect(prepared).toBe(1);
+    expect(assigned).toMatch(/^\d+$/);
+    expect((await db.admin.query('SELECT txid_status($1::bigint) AS s', [assigned])).rows[0].s).toBe('committed');
+  });
+
   test('reuse after commit, cross-instance use and use after rollback are NOT_FOUND with the reason, touching nothing', async () => {
     const { transactionId } = await data('beginTransaction');
     await data('execute', { sql: 'UPDATE accounts SET balance = 7 WHERE id = 1', transactionId });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { DecodedBatchFrame } from './frame-decoding';
 import { encodeCopyChunk, type ColumnKind, type ValueProblem } from './row-encoding';
 
@@ -34,7 +34,8 @@ function threads(): Piscina {
   // One batch keeps one chunk in flight on a thread; more threads serve concurrent batches.
   // Leave a CPU for the event loop (and, on small machines, for PostgreSQL).
   const maxThreads = Math.max(1, Math.min(4, os.availableParallelism() - 1));
-  pool ??= new Piscina({ filename: THREAD_FILE, minThreads: 1, maxThreads, idleTimeout: 30_000 });
+  // Loaded on first use: a worker that never sees a large batch never loads piscina.
+  pool ??= new (require('piscina') as typeof import('piscina')).Piscina({ filename: THREAD_FILE, minThreads: 1, maxThreads, idleTimeout: 30_000 });
   return pool;
 }
 

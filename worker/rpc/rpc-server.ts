@@ -3,7 +3,7 @@ import { ResponseError, type Message } from 'vscode-jsonrpc/node';
 import type { Cancellation } from '../statements/cancellation';
 import { Errors } from '../../shared/errors';
 import { RpcErrorCode } from '../../shared/error-codes';
-import { isOperationName, OPERATION_NAMES } from '../../shared/operation-params';
+import { isOperationName, OPERATION_NAMES } from '../../shared/operation-names';
 import {
   executeParamsSchema,
   initializeParamsSchema,
@@ -12,7 +12,6 @@ import {
   PROTOCOL_VERSION,
   type HeartbeatResult,
   type InitializeResult,
-  type TransactionXidParams,
 } from '../../shared/protocol';
 import { DEFAULT_MAX_MESSAGE_BYTES, FRAMINGS, type Framing } from '../../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../../shared/transport/message-reader';
@@ -21,22 +20,18 @@ import { methodNotFound } from '../../shared/transport/response-errors';
 import { RpcEndpoint } from '../../shared/transport/rpc-endpoint';
 import { parseOrThrow } from '../../shared/validation';
 import { workerLimitsParamsSchema, type WorkerConnectionStats } from '../../shared/worker-limits';
-import { batchInsertDecoded } from '../batch/batch-insert';
 import { closeEncodingPool, decodeFrameOnThread, FRAME_OFFLOAD_BYTES, offloadsFrames } from '../batch/encoding-pool';
 import { FrameOffload } from './frame-offload';
 import type { DecodedBatchFrame } from '../batch/frame-decoding';
 import { FrameOrder } from './frame-order';
 import { faultHooksEnabled, probeSandbox, runFault } from '../runtime/fault-hooks';
-import { InstanceRegistry } from '../instance/instance-registry';
+import type { InstanceRegistry } from '../instance/instance-registry';
 import type { Logger } from '../runtime/logger';
-import { openRpcDocument } from './openrpc';
 import { encodeInSlices } from './sliced-encoding';
 import { runTraced } from './traced-request';
-import { operations } from '../operations';
-import type { XidReport } from '../transactions/xid-report';
+import { deferred } from './deferred-modules';
+import { xidReporter } from '../transactions/xid-report';
 import { xidJournalFromEnv } from '../runtime/xid-journal-writer';
-
-const DELIVERED = Promise.resolve();
 
 export interface RpcServerOptions {
   input: Readable;
@@ -62,7 +57,8 @@ const SHUTDOWN_BOUND_MS = 1_000;
 export class RpcServer {
   private readonly endpoint: RpcEndpoint;
   private readonly writer: FramedMessageWriter;
-  private readonly registry: InstanceRegistry;
+  /** Made at the first use (deferred-modules: it loads pg and the grammar). */
+  private registryMade: InstanceRegistry | undefined;
   private readonly reader: FramedMessageReader;
   private readonly order: FrameOrder;
   private initialized = false;
@@ -84,15 +80,6 @@ export class RpcServer {
         else options.input.resume();
       },
     });
-    this.registry = new InstanceRegistry(
-      logger,
-      (params) => this.endpoint.notify(Method.instanceState, params),
-      (params) => this.endpoint.notify(Method.transactionEnded, params),
-      {
-        opened: (params) => this.endpoint.notify(Method.connectionOpened, params),
-        closed: (params) => this.endpoint.notify(Method.connectionClosed, params),
-      },
-    );
     // Messages held behind large frames reach the endpoint through the reader, in their turn.
     this.order = new FrameOrder(
       (message) => this.mayOvertake(message),
@@ -132,6 +119,18 @@ export class RpcServer {
     this.register();
   }
 
+  private get registry(): InstanceRegistry {
+    return (this.registryMade ??= new (deferred.registry())(
+      this.options.logger,
+      (params) => this.endpoint.notify(Method.instanceState, params),
+      (params) => this.endpoint.notify(Method.transactionEnded, params),
+      {
+        opened: (params) => this.endpoint.notify(Method.connectionOpened, params),
+        closed: (params) => this.endpoint.notify(Method.connectionClosed, params),
+      },
+    ));
+  }
+
   listen(): void {
     this.endpoint.listen();
   }
@@ -149,11 +148,11 @@ export class RpcServer {
     e.onRequest(Method.heartbeat, heartbeatAnswer);
     e.onRequest(Method.shutdown, async () => {
       this.requireInitialized();
-      await this.registry.closeAll();
+      await this.registryMade?.closeAll();
       this.shutdownDone = true;
       return null;
     });
-    e.onRequest(Method.discover, () => openRpcDocument(this.options.version));
+    e.onRequest(Method.discover, () => deferred.openRpc()(this.options.version));
     e.onRequest(Method.workerLimits, (params) => this.setLimits(params));
     e.onRequest(Method.workerStats, () => this.workerStats());
     e.onNotification(Method.exit, () => void this.stop(this.shutdownDone ? 0 : 1));
@@ -176,6 +175,10 @@ export class RpcServer {
     if (p.logging?.level) this.options.logger.level = p.logging.level;
     this.initialized = true;
     this.options.logger.debug({ hostName: p.hostName }, 'initialized');
+    // What the first execute needs loads once this answer has left (the writer flushes in this
+    // turn's check phase; this runs in the next one): a host that waits before its first request
+    // finds it ready, one that doesn't waits no longer than it would have.
+    setImmediate(() => setImmediate(() => void this.registry));
     return {
       name: PLUGIN_NAME,
       version: this.options.version,
@@ -195,11 +198,14 @@ export class RpcServer {
       if (probe) return probe;
     }
     if (!isOperationName(p.operation)) throw Errors.unknownOperation(p.operation, OPERATION_NAMES);
-    const operation = operations[p.operation];
+    const operation = deferred.operations()[p.operation];
     const opParams = parseOrThrow(operation.schema, p.params ?? {}, 'params');
     const instance = this.registry.resolve(p.instanceId, p.config);
     const progress = this.progressReporter(p.progressToken);
-    const xid = p.outcomeToken === undefined ? undefined : this.xidReporter(p.outcomeToken, p.operation);
+    const xid = p.outcomeToken === undefined ? undefined : xidReporter(p.outcomeToken, p.operation, this.journal, {
+      notify: (params) => this.endpoint.notify(Method.transactionXid, params),
+      drain: () => this.writer.drain(),
+    });
     const ctx = { instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) };
     // The ordinary request: no closure, no second context; a traced one runs with a cancellation of its own.
     if (p.traceparent === undefined) return operation.run(ctx, opParams).then(encodeInSlices);
@@ -246,28 +252,13 @@ export class RpcServer {
       if (again === null) throw Errors.internal('a batch frame decoded once could not be decoded again');
       return again;
     };
-    return batchInsertDecoded(instance, frame, redecode, { progress: this.progressReporter(frame.progressToken), cancellation: token, root: 'params' });
+    return deferred.batchInsert()(instance, frame, redecode, { progress: this.progressReporter(frame.progressToken), cancellation: token, root: 'params' });
   }
 
   /** `$/progress` notifications for a request that carried a progressToken. */
   private progressReporter(token: string | number | undefined): ((done: number, total: number) => void) | undefined {
     if (token === undefined) return undefined;
     return (done, total) => this.endpoint.notify(Method.progress, { token, value: { kind: 'report', done, total } });
-  }
-
-  /**
-   * Where a request that carried an outcomeToken reports its transaction id: for `transaction`, the
-   * host's journal when it gave one (no message, no wake-up of the host per transaction); otherwise
-   * `transaction/xid` (for `beginTransaction` it leaves with the answer), `delivered` waiting until
-   * that is with the OS.
-   */
-  private xidReporter(token: string | number, operation: string): XidReport {
-    const journal = this.journal;
-    if (journal && operation === 'transaction' && typeof token === 'number') return { began: (xid) => journal.write(token, xid), delivered: () => DELIVERED };
-    return {
-      began: (xid) => this.endpoint.notify(Method.transactionXid, { token, xid } satisfies TransactionXidParams),
-      delivered: () => this.writer.drain(),
-    };
   }
 
   private requireInitialized(): void {
@@ -278,7 +269,7 @@ export class RpcServer {
   stop(code: number): Promise<void> {
     this.stopping ??= (async () => {
       const bound = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BOUND_MS).unref());
-      await Promise.race([Promise.all([this.registry.closeAll().catch(() => undefined), closeEncodingPool().catch(() => undefined)]), bound]);
+      await Promise.race([Promise.all([this.registryMade?.closeAll().catch(() => undefined), closeEncodingPool().catch(() => undefined)]), bound]);
       await Promise.race([this.writer.drain(), bound]);
       this.endpoint.close(Errors.workerUnavailable('the worker has stopped'));
       this.options.onExit(code);

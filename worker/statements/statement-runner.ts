@@ -175,12 +175,9 @@ export class StatementRunner {
     try {
       return shape(await this.sendQuery(client, p, budget));
     } catch (error) {
-      if (name !== undefined && isNameCollision(error, name)) {
-        // Another server session has the name (42P05) or this one lacks it (26000): a pooler
-        // moves the connection between sessions. Parse or Bind failed, so nothing ran; outside a
-        // transaction it runs again unnamed (inside, the failure aborted the transaction).
-        this.pooler.preparedNamesCollided();
-        forgetPreparedStatement(client, name);
+      if (name !== undefined && this.namedStatementLost(client, error, name)) {
+        // Parse or Bind failed, so nothing ran; outside a transaction it runs again unnamed
+        // (inside, the failure aborted the transaction).
         if (client.getTransactionStatus() !== 'I') throw error;
         return shape(await this.sendQuery(client, p, budget));
       }
@@ -190,6 +187,22 @@ export class StatementRunner {
       await this.forgetPrepared(client, name);
       return shape(await this.sendQuery(client, p, budget));
     }
+  }
+
+  /** Whether this session's statements may be server-side prepared (named): off behind a transaction pooler. */
+  get namesStatements(): boolean {
+    return this.prepared !== undefined && !this.pooler.transactionPooled;
+  }
+
+  /**
+   * Whether `error` says another server session has the plugin's statement `name` or this one lacks it
+   * (a pooler moves the connection between sessions); if so, names are off from now on and pg forgets it.
+   */
+  namedStatementLost(client: pg.PoolClient, error: unknown, name: string): boolean {
+    if (!isNameCollision(error, name)) return false;
+    this.pooler.preparedNamesCollided();
+    forgetPreparedStatement(client, name);
+    return true;
   }
 
   /** The name `p` runs under: none behind a transaction pooler, else the cache's (none for texts it doesn't name). */

@@ -43,7 +43,7 @@ export async function runTransactionOperation(
   const deadline = p.timeout !== undefined ? Date.now() + p.timeout : undefined;
   const watch = new TransactionStatusWatch(client);
   try {
-    await beginTransaction(client, beginStatement(p), p.readOnly ? undefined : xid);
+    await beginTransaction(client, beginStatement(p), p.readOnly ? undefined : xid, runner);
     if (p.readOnly) await client.query(READ_ONLY_LOCK_IN);
     const results: TransactionOperationResult['results'] = [];
     for (let i = 0; i < p.operations.length; i++) {

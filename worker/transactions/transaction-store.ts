@@ -70,7 +70,7 @@ export class TransactionStore {
     const client = await this.source.acquire(p.timeout !== undefined ? Date.now() + p.timeout : undefined);
     const watch = new TransactionStatusWatch(client);
     try {
-      await beginTransaction(client, beginStatement(p), p.readOnly ? undefined : xid);
+      await beginTransaction(client, beginStatement(p), p.readOnly ? undefined : xid, this.runner);
       if (p.readOnly) await client.query(READ_ONLY_LOCK_IN);
     } catch (error) {
       watch.dispose();

@@ -1,5 +1,8 @@
 import type pg from 'pg';
-import { simpleQuery } from '../connection/pg-internals';
+import type { TransactionXidParams } from '../../shared/protocol';
+import type { XidJournalWriter } from '../runtime/xid-journal-writer';
+import { extendedQuery, pipelinedQuery, setPipelineMode, simpleQuery, socketOf, submit } from '../connection/pg-internals';
+import { PREPARED_NAME_PREFIX } from '../statements/prepared-statement-cache';
 
 /**
  * How a transaction tells the host its server transaction id before it
@@ -14,24 +17,84 @@ export interface XidReport {
   delivered(): Promise<void>;
 }
 
+const DELIVERED = Promise.resolve();
+
+/**
+ * Where a request that carried an outcomeToken reports its transaction id: for `transaction`, the
+ * host's journal when it gave one (no message, no wake-up of the host per transaction); otherwise
+ * `transaction/xid` (for `beginTransaction` it leaves with the answer), `delivered` waiting until
+ * that is with the OS.
+ */
+export function xidReporter(
+  token: string | number,
+  operation: string,
+  journal: XidJournalWriter | undefined,
+  message: { notify(params: TransactionXidParams): void; drain(): Promise<void> },
+): XidReport {
+  if (journal && operation === 'transaction' && typeof token === 'number') return { began: (xid) => journal.write(token, xid), delivered: () => DELIVERED };
+  return { began: (xid) => message.notify({ token, xid }), delivered: () => message.drain() };
+}
+
 /**
  * `txid_current()` assigns the transaction its id now (one that writes gets
  * one anyway); `txid_current`/`txid_status` exist on every supported server
  * (12+; `pg_current_xact_id` only from 13). A standby cannot assign ids.
  */
 const XID_QUERY = 'SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE txid_current() END AS xid';
+/** The id query's server-side prepared statement (the plugin's reserved prefix: a caller can't take the name). */
+const XID_STATEMENT = `${PREPARED_NAME_PREFIX}xid`;
 
 /**
  * Runs `beginSql`; with a report, learns the transaction's id in the same
- * round trip (one simple-protocol message holding both statements) and
- * reports it.
+ * round trip and reports it. With `prepared` (no transaction pooler between),
+ * the id query is a prepared statement sent in one write behind the BEGIN
+ * (pg's pipeline mode): the server parses and plans it once per session, so
+ * each transaction pays only its execution. Without, one simple-protocol
+ * message holds both statements.
  */
-export async function beginTransaction(client: pg.ClientBase, beginSql: string, report: XidReport | undefined): Promise<void> {
+export async function beginTransaction(client: pg.PoolClient, beginSql: string, report: XidReport | undefined, statements: NamedStatements): Promise<void> {
   if (report === undefined) {
     await client.query(beginSql);
     return;
   }
-  const result = await simpleQuery(client, `${beginSql}; ${XID_QUERY}`);
+  let result: pg.QueryResult | undefined;
+  if (statements.namesStatements) {
+    try {
+      result = await pipelinedXid(client, beginSql);
+    } catch (error) {
+      if (!statements.namedStatementLost(client, error, XID_STATEMENT)) throw error;
+      // A pooler moved the session: the failed Bind aborted the transaction just begun.
+      await client.query('ROLLBACK');
+    }
+  }
+  result ??= await simpleQuery(client, `${beginSql}; ${XID_QUERY}`);
   const xid = (result.rows[0] as { xid?: unknown } | undefined)?.xid;
   report.began(xid === null || xid === undefined ? null : String(xid));
+}
+
+/** Whether the session may hold the plugin's prepared statements (the statement runner). */
+export interface NamedStatements {
+  readonly namesStatements: boolean;
+  namedStatementLost(client: pg.PoolClient, error: unknown, name: string): boolean;
+}
+
+/** BEGIN and the prepared id query in one write, each with its own Sync; the id query's result. */
+async function pipelinedXid(client: pg.PoolClient, beginSql: string): Promise<pg.QueryResult> {
+  const run = (config: pg.QueryConfig): Promise<pg.QueryResult> =>
+    new Promise((resolve, reject) => submit(client, pipelinedQuery(config, (error, result) => (error ? reject(error) : resolve(result)))));
+  setPipelineMode(client, true);
+  const socket = socketOf(client);
+  socket.cork();
+  const begun = run({ text: beginSql });
+  const xid = run(extendedQuery(XID_QUERY, undefined, { name: XID_STATEMENT }));
+  socket.uncork();
+  try {
+    // Both settle before the client leaves pipeline mode; the BEGIN's failure is the one to report.
+    const [began, learned] = await Promise.allSettled([begun, xid]);
+    if (began.status === 'rejected') throw began.reason;
+    if (learned.status === 'rejected') throw learned.reason;
+    return learned.value;
+  } finally {
+    setPipelineMode(client, false);
+  }
 }

@@ -1,0 +1,27 @@
+/**
+ * The parts of the worker it loads on first use, not at start: a worker
+ * answers `initialize` having loaded only the protocol (zod, the transport,
+ * the logger). The instance registry (pg, pools, the SQL grammar) and the
+ * operation table with its params schemas load at the first `execute` (or
+ * right after `initialize`, in the background: see RpcServer.initialize);
+ * batch decoding and its threads at the first batch frame; the OpenRPC
+ * document at the first `rpc.discover`. See docs/architecture.md#start.
+ */
+import type * as InstanceRegistryModule from '../instance/instance-registry';
+import type * as OperationsModule from '../operations';
+import type * as BatchInsertModule from '../batch/batch-insert';
+import type * as OpenRpcModule from './openrpc';
+
+/** `load`'s value, computed on the first call and remembered. */
+function onFirstUse<T>(load: () => T): { (): T; readonly loaded: boolean } {
+  let value: { v: T } | undefined;
+  const get = () => (value ??= { v: load() }).v;
+  return Object.defineProperty(get, 'loaded', { get: () => value !== undefined }) as { (): T; readonly loaded: boolean };
+}
+
+export const deferred = {
+  registry: onFirstUse(() => (require('../instance/instance-registry') as typeof InstanceRegistryModule).InstanceRegistry),
+  operations: onFirstUse(() => (require('../operations') as typeof OperationsModule).operations),
+  batchInsert: onFirstUse(() => (require('../batch/batch-insert') as typeof BatchInsertModule).batchInsertDecoded),
+  openRpc: onFirstUse(() => (require('./openrpc') as typeof OpenRpcModule).openRpcDocument),
+};

@@ -1,8 +1,9 @@
 /**
  * Fair turns under a full budget: one tenant keeps 200 requests in flight
  * while 20 others run one request at a time. Every quiet tenant keeps
- * completing requests, none waits long, and the noisy one never holds more
- * connections than its pool.max.
+ * completing requests, none waits long; the noisy one gets its turns while
+ * it holds connections too (it grows to what it can use, never past its
+ * pool.max) and none of its requests fails.
  */
 import type { PluginManager } from '../../host';
 import { quietManager } from '../support/managers';
@@ -30,7 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => closeSuite({ plugins, db }));
 
-test('one tenant with 200 in flight, 20 with one at a time, budget 12: every quiet tenant completes requests throughout, the noisy one stays within its pool.max', async () => {
+test('one tenant with 200 in flight, 20 with one at a time, budget 12: every quiet tenant completes requests throughout, the noisy one gets its share within its pool.max and never fails', async () => {
   const noisyConfig = { ...db.config, applicationName: 'fair-noisy', pool: { max: NOISY_POOL_MAX } };
   const quietConfig = (k: number) => ({ ...db.config, applicationName: `fair-quiet-${k}` });
   const inDb = `datname = '${db.name}'`;
@@ -39,16 +40,11 @@ test('one tenant with 200 in flight, 20 with one at a time, budget 12: every qui
   const started = Date.now();
   const until = started + RUN_MS;
   let noisyDone = 0;
-  let noisyExhausted = 0;
   const failures: string[] = [];
   const noisy = Array.from({ length: 200 }, async () => {
     while (Date.now() < until) {
       const r = await plugins.executePlugin('postgres-plugin', 'noisy:db', noisyConfig, 'query', { sql: 'SELECT pg_sleep(0.01)' });
       if (r.success) noisyDone++;
-      // The noisy tenant is held to its turns: a request of it that waits past connectionTimeoutMillis
-      // is the documented retryable POSTGRES_POOL_EXHAUSTED (how many depends on when its first
-      // connection arrives); anything else is a failure.
-      else if (r.error.code === 'POSTGRES_POOL_EXHAUSTED' && r.error.retryable) noisyExhausted++;
       else failures.push(`noisy: ${r.error.code}`);
     }
   });
@@ -70,10 +66,12 @@ test('one tenant with 200 in flight, 20 with one at a time, budget 12: every qui
   const peak = await allSessions.stop();
   const slowest = Math.max(...quietResults.map((q) => q.slowest));
   const counts = quietResults.map((q) => q.completions.length);
-  console.log(`fair turns: noisy ${noisyDone} requests, ${noisyExhausted} retryable pool-exhausted (peak ${noisyPeak} connections), quiet ${Math.min(...counts)}–${Math.max(...counts)} requests each, slowest quiet ${slowest} ms, peak ${peak} of budget ${BUDGET}`);
+  console.log(`fair turns: noisy ${noisyDone} requests (peak ${noisyPeak} connections), quiet ${Math.min(...counts)}–${Math.max(...counts)} requests each, slowest quiet ${slowest} ms, peak ${peak} of budget ${BUDGET}`);
   expect(failures).toEqual([]);
   expect(noisyDone).toBeGreaterThan(100);
   expect(noisyPeak).toBeLessThanOrEqual(NOISY_POOL_MAX);
+  // Its turns come while it holds connections too: it grows to what its lanes can use (half its pool), taken from idle quiet ones.
+  expect(noisyPeak).toBeGreaterThanOrEqual(NOISY_POOL_MAX / 2);
   expect(peak).toBeLessThanOrEqual(BUDGET);
   expect(slowest).toBeLessThan(QUIET_BOUND_MS);
   // Throughout: no quiet tenant ever went longer than the bound without completing a request.

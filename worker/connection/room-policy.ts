@@ -10,6 +10,15 @@ export const COLD_IDLE_MS = 1000;
  */
 export const STARVING_PATIENCE_MS = 100;
 
+/**
+ * How long a member that has connections, all checked out, waits for one of
+ * its own before its turn takes room like anyone's. Its own come back within
+ * milliseconds when each checkout runs one statement; a pipelined lane or a
+ * transaction handle keeps its connection for as long as it has work, so
+ * waiting for "its own" could last past connectionTimeoutMillis.
+ */
+export const OWN_PATIENCE_MS = 200;
+
 /** Where room comes from: an idle connection to close, or when to look again. */
 export type Room = { victim: BudgetMember } | { retryAt?: number };
 
@@ -20,10 +29,12 @@ export type Room = { victim: BudgetMember } | { retryAt?: number };
  * member with no connection at all takes one whose owner has others
  * besides, else one idle for COLD_IDLE_MS, else (after
  * STARVING_PATIENCE_MS) the least recently used of all. A member that has a
- * connection takes only one of an owner holding more than twice the fair
- * share (the limit over the members at work), or a cold one, and otherwise
- * waits for its own. Only members with nothing waiting give up connections
- * here (the budget's turns handle the others).
+ * connection takes one of an owner holding more than twice the fair share
+ * (the limit over the members at work), or a cold one; otherwise it waits for
+ * its own, and after OWN_PATIENCE_MS takes one like any turn: of an owner
+ * with others besides, else the least recently used. Only members with
+ * nothing waiting give up connections here (the budget's turns handle the
+ * others).
  */
 export class RoomPolicy {
   /** The limit over the members at work (a connection checked out, or a checkout waiting); at least 1. */
@@ -57,10 +68,9 @@ export class RoomPolicy {
     const victim =
       this.leastRecentlyUsedIdle((m) => m.alive > (starving ? 1 : 2 * this.share)) ?? this.leastRecentlyUsedIdle((m) => m.lastUsed <= now - COLD_IDLE_MS);
     if (victim) return { victim };
-    if (!starving) return {};
-    const patientUntil = waitingSince + this.patienceMs;
+    const patientUntil = waitingSince + (starving ? this.patienceMs : OWN_PATIENCE_MS);
     if (now < patientUntil) return { retryAt: patientUntil };
-    const any = this.leastRecentlyUsedIdle(() => true);
+    const any = (starving ? undefined : this.leastRecentlyUsedIdle((m) => m.alive > 1)) ?? this.leastRecentlyUsedIdle(() => true);
     return any ? { victim: any } : {};
   }
 

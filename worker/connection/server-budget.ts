@@ -31,8 +31,11 @@ export class ServerBudget {
   private openCount = 0;
   /** Idle connections closed to make room that are not gone yet. */
   private evicting = 0;
-  /** A pulse due when a starving member's patience runs out. */
+  /** Rooms being made (an idle connection closing) or made for a waiting member, kept for it: how many. */
+  private readonly made = new Map<BudgetMember, number>();
+  /** A pulse due when a waiting member's patience runs out, and when. */
   private patienceTimer: NodeJS.Timeout | undefined;
+  private patienceAt = 0;
 
   constructor(
     readonly server: string,
@@ -112,6 +115,7 @@ export class ServerBudget {
     const queue = this.queues.get(member);
     if (!queue) return;
     this.queues.delete(member);
+    if (this.made.delete(member)) this.pulse();
     for (const waiter of queue) {
       if (waiter.timer) clearTimeout(waiter.timer);
       waiter.reject(error);
@@ -129,9 +133,10 @@ export class ServerBudget {
    * Serves waiting checkouts in turn order, one per member per pass. A member
    * is served from its own idle connections or, below the limit, with a new
    * one. When the budget is full, room is made by closing an idle connection
-   * (see {@link RoomPolicy}); a member with no connection at all may even
-   * take the idle connection of a member whose turn comes later. Over the
-   * limit (lowered by the host), idle connections are closed until it holds.
+   * (see {@link RoomPolicy}) and kept for the member it was made for; a member
+   * with no connection at all may even take the idle connection of a member
+   * whose turn comes later. Over the limit (lowered by the host), idle
+   * connections are closed until it holds.
    */
   pulse(): void {
     let open = this.openCount;
@@ -141,36 +146,45 @@ export class ServerBudget {
     const policyNow = (): RoomPolicy => (policy ??= new RoomPolicy(this.pruned(), this.queues, this.limitValue));
     while (this.queues.size > 0) {
       let progress = false;
-      let rooms = this.limitValue - open;
-      // Room goes to members with no connection at all first (it was made for them).
+      const free = this.limitValue - open;
+      // Free room is kept for members that room is being made for first (its victim's 'end' comes before the close resolves); the rest is anyone's.
+      let kept = Math.max(0, Math.min(free, this.roomsMade()));
+      let rooms = free - kept;
+      // Unkept room goes to members with no connection at all first.
       let starvingLeft = 0;
-      for (const member of this.queues.keys()) if (member.alive === 0 && member.canOpen && member.takeableIdle === 0) starvingLeft++;
-      let starvingAhead = 0;
-      const blocked: [BudgetMember, Waiter[]][] = [];
+      for (const member of this.queues.keys()) if (member.alive === 0 && member.canOpen && member.takeableIdle === 0 && !this.made.has(member)) starvingLeft++;
+      const blocked: BudgetMember[] = [];
       for (const [member, queue] of [...this.queues]) {
         const starving = member.alive === 0;
         if (member.takeableIdle > 0) {
-          if (starvingAhead > this.evicting) this.evict(member);
+          // A member with no connection waiting ahead, with no room on its way, gets this idle connection closed for it.
+          const ahead = blocked.find((m) => m.alive === 0 && !this.made.has(m));
+          if (ahead) this.evict(member, ahead);
           else {
-            this.serve(member, queue);
+            this.serve(member, queue, false);
             progress = true;
           }
+        } else if (member.canOpen && kept > 0 && this.made.has(member)) {
+          this.serve(member, queue, true);
+          open++;
+          kept--;
+          progress = true;
         } else if (member.canOpen && rooms > 0 && (starving || rooms > starvingLeft)) {
-          this.serve(member, queue);
+          this.serve(member, queue, false);
           open++;
           rooms--;
           if (starving) starvingLeft--;
           progress = true;
-        } else if (member.canOpen) {
-          blocked.push([member, queue]);
-          if (starving) starvingAhead++;
-        }
+        } else if (member.canOpen) blocked.push(member);
+        // At its pool.max it waits for its own: room kept for it would be lost to everyone.
+        else if (this.made.delete(member)) progress = true;
       }
       if (progress) continue;
-      // Evictions already on their way serve the first blocked members; the others look for room.
-      for (const [member, queue] of blocked.slice(this.evicting)) {
-        const room = policyNow().victimFor(member, queue[0]!.since);
-        if ('victim' in room) this.evict(room.victim);
+      // Members with room on its way wait for it; the others look for room.
+      for (const member of blocked) {
+        if (this.made.has(member)) continue;
+        const room = policyNow().victimFor(member, this.queues.get(member)![0]!.since);
+        if ('victim' in room) this.evict(room.victim, member);
         else if (room.retryAt !== undefined) this.pulseAt(room.retryAt);
       }
       break;
@@ -179,6 +193,13 @@ export class ServerBudget {
       const victim = policyNow().leastRecentlyUsedIdle(() => true);
       if (!victim || !this.evict(victim)) break;
     }
+  }
+
+  /** Room made or being made for waiting members. */
+  private roomsMade(): number {
+    let n = 0;
+    for (const rooms of this.made.values()) n += rooms;
+    return n;
   }
 
   /**
@@ -193,8 +214,13 @@ export class ServerBudget {
     return this.members;
   }
 
+  /** Pulses at `at` (or sooner, if one is due sooner already). */
   private pulseAt(at: number): void {
-    if (this.patienceTimer) return;
+    if (this.patienceTimer) {
+      if (this.patienceAt <= at) return;
+      clearTimeout(this.patienceTimer);
+    }
+    this.patienceAt = at;
     this.patienceTimer = setTimeout(() => {
       this.patienceTimer = undefined;
       this.pulse();
@@ -212,12 +238,18 @@ export class ServerBudget {
     return { server: this.server, maxConnections: this.limitValue, open: this.open, idle, busy, waiting: this.waiting, instances: this.members.size };
   }
 
-  private serve(member: BudgetMember, queue: Waiter[]): void {
+  /** Serves the member's first waiter (`withRoomMade`: in room made for it), which goes to the back of the turns. */
+  private serve(member: BudgetMember, queue: Waiter[], withRoomMade: boolean): void {
     const waiter = queue.shift()!;
     if (waiter.timer) clearTimeout(waiter.timer);
-    // The member goes to the back of the turns.
     this.queues.delete(member);
+    if (withRoomMade) {
+      const made = this.made.get(member)! - 1;
+      if (made > 0) this.made.set(member, made);
+      else this.made.delete(member);
+    }
     if (queue.length > 0) this.queues.set(member, queue);
+    else this.made.delete(member);
     waiter.resolve(this.checkoutNow(member));
   }
 
@@ -231,10 +263,12 @@ export class ServerBudget {
     return checkout;
   }
 
-  private evict(member: BudgetMember): boolean {
+  /** Closes an idle connection of `member`, to make room for `beneficiary` (kept for it while it waits) or to get within the limit. */
+  private evict(member: BudgetMember, beneficiary?: BudgetMember): boolean {
     const gone = member.closeIdle();
     if (!gone) return false;
     this.evicting++;
+    if (beneficiary) this.made.set(beneficiary, (this.made.get(beneficiary) ?? 0) + 1);
     void gone.finally(() => {
       this.evicting--;
       this.pulse();
@@ -247,6 +281,10 @@ export class ServerBudget {
     if (!queue) return;
     const at = queue.indexOf(waiter);
     if (at !== -1) queue.splice(at, 1);
-    if (queue.length === 0) this.queues.delete(waiter.member);
+    if (queue.length === 0) {
+      this.queues.delete(waiter.member);
+      // Room made for it is anyone's now.
+      if (this.made.delete(waiter.member)) this.pulse();
+    }
   }
 }

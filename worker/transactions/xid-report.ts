@@ -26,8 +26,8 @@ const XID_STATEMENT = `${PREPARED_NAME_PREFIX}xid`;
 
 /**
  * Runs `beginSql`; with a report, learns the transaction's id in the same
- * round trip and reports it. With `prepared` (no transaction pooler between),
- * the id query is a prepared statement sent in one write behind the BEGIN
+ * round trip and reports it. When the session may hold named statements
+ * (`statements.namesStatements`), the id query is a prepared statement sent in one write behind the BEGIN
  * (pg's pipeline mode): the server parses and plans it once per session, so
  * each transaction pays only its execution. Without, one simple-protocol
  * message holds both statements.

@@ -38,6 +38,23 @@ test('settings, set_config and roles changed by one request are gone for the nex
   expect(await plugin.queryValue('SELECT current_user')).toBe(db.config.user);
 });
 
+test('a session advisory lock is released before the answer of the request that took it leaves', async () => {
+  // The reset is part of the request: right after each answer, another session can take the lock.
+  for (let round = 0; round < 40; round++) {
+    await plugin.queryValue('SELECT pg_advisory_lock(4243)');
+    expect((await db.admin.query('SELECT pg_try_advisory_lock(4243) AS got')).rows[0].got).toBe(true);
+    await db.admin.query('SELECT pg_advisory_unlock_all()');
+  }
+});
+
+test('a temp table is dropped before the answer of the request that made it leaves', async () => {
+  for (let round = 0; round < 20; round++) {
+    await plugin.execute('CREATE TEMP TABLE gone_by_answer (x int)');
+    const left = await db.admin.query("SELECT count(*)::int AS n FROM pg_class WHERE relname = 'gone_by_answer' AND relpersistence = 't'");
+    expect(left.rows[0].n).toBe(0);
+  }
+});
+
 test('temp tables, advisory locks and cursors WITH HOLD do not outlive the request', async () => {
   await plugin.execute('CREATE TEMP TABLE scratch (x int)');
   expect(await plugin.queryValue("SELECT to_regclass('pg_temp.scratch')::text")).toBeNull();

@@ -152,28 +152,31 @@ export class ConnectionSource implements BudgetMember {
     if (state !== 'connected' || attempt !== undefined) this.logger.info({ state, attempt }, `instance ${state}`);
   }
 
-  /** Returns a client; with an error it is destroyed instead of reused. */
-  release(client: pg.PoolClient, error?: Error): void {
+  /**
+   * Returns a client; with an error it is destroyed instead of reused. When the session is reset
+   * first, the reset's promise: a request answers after it, once its locks and temp tables are gone.
+   */
+  release(client: pg.PoolClient, error?: Error): Promise<void> | undefined {
     this.active.delete(client);
     // The server said FATAL (session-ending): gone even if its socket has not closed yet.
-    if (error === undefined && sessionEnded(client)) return client.release(new Error('the server ended the session'));
+    if (error === undefined && sessionEnded(client)) return void client.release(new Error('the server ended the session'));
     const status = client.getTransactionStatus();
     if (error === undefined && (status === 'T' || status === 'E')) {
       // Never pool a session still inside a transaction: the next request would run in it.
       // Destroying the client closes the session, which rolls the transaction back.
       this.logger.warn({ status }, 'a pooled session was released inside a transaction: closed');
       client.release(new Error('session released inside a transaction'));
-      return;
+      return undefined;
     }
     if (error === undefined && needsReset(client) && !this.pooler.transactionPooled) {
       // A statement may have left session state behind (a SET, a temp table, a lock): clear it first.
-      resetSession(client, this.setup.afterReset).then(
+      return resetSession(client, this.setup.afterReset).then(
         () => this.giveBack(client),
         (failure: Error) => this.giveBack(client, failure),
       );
-      return;
     }
     this.giveBack(client, error);
+    return undefined;
   }
 
   /** Back to the pool (or closed, with an error); an instance waiting for a connection may now get it. */

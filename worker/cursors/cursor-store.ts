@@ -224,7 +224,7 @@ export class CursorStore {
         await client.query(`SET LOCAL statement_timeout = ${this.config.options.queryTimeout}`).catch(() => undefined);
       }
       if (entry.transactionId !== undefined) this.transactions.unlease(entry.transactionId, entry);
-      else this.source.release(client, broken);
+      else await this.source.release(client, broken);
     })();
   }
 }

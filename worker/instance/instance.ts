@@ -142,7 +142,7 @@ export class Instance {
       }
       throw mapped;
     } finally {
-      this.source.release(client, broken);
+      await this.source.release(client, broken);
     }
   }
 
@@ -214,7 +214,7 @@ export class Instance {
       // error before the server's ReadyForQuery says so.
       const lost = (error as PluginError).code === PluginErrorCode.CONNECTION_FAILED;
       if (lost) source.connectionLost();
-      source.release(client, lost || p.multiStatement ? (error as Error) : undefined);
+      await source.release(client, lost || p.multiStatement ? (error as Error) : undefined);
       throw error;
     }
     const status = client.getTransactionStatus();
@@ -227,10 +227,11 @@ export class Instance {
         () => client.getTransactionStatus() === 'I',
         () => false,
       );
-      source.release(client, rolledBack ? undefined : error);
+      await source.release(client, rolledBack ? undefined : error);
       throw error;
     }
-    source.release(client);
+    const resetting = source.release(client);
+    if (resetting) await resetting;
     return result;
   }
 }

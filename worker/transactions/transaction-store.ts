@@ -290,7 +290,7 @@ export class TransactionStore {
     this.endings.set(handle.id, reason);
     if (this.endings.size > REMEMBERED_ENDINGS) this.endings.delete(this.endings.keys().next().value!);
     if (!requested) this.onEnded(handle.id, reason);
-    this.source.release(handle.client, broken);
+    await this.source.release(handle.client, broken);
   }
 }
 

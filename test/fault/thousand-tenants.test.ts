@@ -2,59 +2,27 @@
  * A thousand tenants, each with its own login, on a server whose
  * max_connections is 200, 50 requests in flight: all succeed, the plugin's
  * connections never pass its budget (100 by default), idle pools close.
- * Logins use SCRAM with one iteration (see tenant-roles.ts), so the run pays
- * for a thousand connections, not for a thousand slow hashes.
+ * With isolation 'tenant', the thousand instances are 20 tenants here (20
+ * workers through 16 slots); a worker for each of the thousand is
+ * test/scale/thousand-tenant-workers.test.ts (npm run test:scale).
  */
-import type { PluginManager } from '../../host';
 import { quietManager, waitFor } from '../support/managers';
-import { startOwnServer, type OwnServer } from '../support/own-server';
 import { sampleSessions } from '../../scripts/support/session-sampler';
-import { createTenantLogins, type TenantLogin } from '../../scripts/support/tenant-logins';
+import { BUDGET, TENANTS, TENANT_SESSIONS, WITH_MIN, openThousandTenants, type ThousandTenants } from '../support/thousand-tenants';
 
-const TENANTS = 1000;
-const IN_FLIGHT = 50;
-const BUDGET = 100;
-/** Tenants 0..9 keep one connection (pool.min 1) after the idle period. */
-const WITH_MIN = 10;
-const TENANT_SESSIONS = "usename LIKE 'tenant\\_%'";
-
-let server: OwnServer;
-let logins: TenantLogin[];
+let tenants: ThousandTenants;
 beforeAll(async () => {
-  server = await startOwnServer(['-c', 'max_connections=200']);
-  logins = await createTenantLogins(server, TENANTS);
+  tenants = await openThousandTenants();
 }, 60_000);
-afterAll(() => server?.stop());
-
-function configOf(i: number): Record<string, unknown> {
-  const { user, password } = logins[i]!;
-  return { host: server.host, port: server.port, database: 'postgres', user, password, pool: { idleTimeoutMillis: 1000, min: i < WITH_MIN ? 1 : 0 } };
-}
-
-/** One `SELECT current_user` per tenant, `IN_FLIGHT` at a time; the answers by tenant. */
-async function oneRequestEach(plugins: PluginManager, instanceIdOf: (i: number) => string): Promise<{ answers: unknown[]; failures: string[] }> {
-  const answers: unknown[] = new Array(TENANTS);
-  const failures: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      for (let i = next++; i < TENANTS; i = next++) {
-        const res = await plugins.executePlugin('postgres-plugin', instanceIdOf(i), configOf(i), 'queryValue', { sql: 'SELECT current_user' });
-        if (res.success) answers[i] = res.data;
-        else failures.push(`${i}: ${res.error.code} ${res.error.message}`);
-      }
-    }),
-  );
-  return { answers, failures };
-}
+afterAll(() => tenants?.server.stop());
 
 test('1,000 tenants with their own logins, 50 in flight, max_connections 200: all succeed within the budget, idle pools and instances close', async () => {
   const plugins = quietManager('error', { idleInstanceTimeoutMs: 4000 });
-  const sessions = await sampleSessions(server, TENANT_SESSIONS);
+  const sessions = await sampleSessions(tenants.server, TENANT_SESSIONS);
   try {
-    const { answers, failures } = await oneRequestEach(plugins, (i) => `tenant-${i}:db`);
+    const { answers, failures } = await tenants.oneRequestEach(plugins, (i) => `tenant-${i}:db`);
     expect(failures).toEqual([]);
-    expect(answers).toEqual(logins.map((l) => l.user));
+    expect(answers).toEqual(tenants.logins.map((l) => l.user));
     const stats = await plugins.connectionStats();
     expect(stats.servers).toHaveLength(1);
     expect(stats.servers[0]!.open).toBeLessThanOrEqual(BUDGET);
@@ -85,14 +53,14 @@ test("the same with isolation 'tenant' and maxWorkers 16: all succeed, never mor
     if (e.type === 'start') peakWorkers = Math.max(peakWorkers, ++live);
     if (e.type === 'exit') live--;
   });
-  const sessions = await sampleSessions(server, TENANT_SESSIONS);
+  const sessions = await sampleSessions(tenants.server, TENANT_SESSIONS);
   // 20 tenant groups (one worker each) of 50 tenants with their own logins, in group order: 20 workers
   // through 16 slots. (A thousand groups would be a thousand worker starts of ~0.25 s of CPU each.)
   const groupOf = (i: number) => Math.floor(i / 50);
   try {
-    const { answers, failures } = await oneRequestEach(plugins, (i) => `group-${groupOf(i)}:tenant-${i}`);
+    const { answers, failures } = await tenants.oneRequestEach(plugins, (i) => `group-${groupOf(i)}:tenant-${i}`);
     expect(failures).toEqual([]);
-    expect(answers).toEqual(logins.map((l) => l.user));
+    expect(answers).toEqual(tenants.logins.map((l) => l.user));
     expect(plugins.workerCount).toBeLessThanOrEqual(16);
     const stats = await plugins.connectionStats();
     expect(stats.servers[0]!.maxConnections).toBeLessThanOrEqual(BUDGET);

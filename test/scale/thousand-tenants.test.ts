@@ -4,7 +4,7 @@
  * connections never pass its budget (100 by default), idle pools close.
  * With isolation 'tenant', the thousand instances are 20 tenants here (20
  * workers through 16 slots); a worker for each of the thousand is
- * test/scale/thousand-tenant-workers.test.ts (npm run test:scale).
+ * thousand-tenant-workers.test.ts beside this file.
  */
 import { quietManager, waitFor } from '../support/managers';
 import { sampleSessions } from '../../scripts/support/session-sampler';

@@ -121,6 +121,61 @@ export function pipelinedQuery(config: pg.QueryConfig, callback: (error: Error |
   return new pg.Query(config, undefined, callback);
 }
 
+/** The messages of pg's Connection that a submittable sends itself (not in pg's typings). */
+interface ProtocolConnection {
+  parsedStatements: Record<string, unknown>;
+  stream: { cork(): void; uncork(): void };
+  parse(message: { text: string; name?: string }): void;
+  bind(message: { statement?: string }): void;
+  execute(message: Record<string, never>): void;
+  sync(): void;
+}
+
+/**
+ * A statement followed by a named prepared one-value query under one Sync
+ * (extended protocol): one write, one answer from the server, one ReadyForQuery.
+ * The named statement is parsed the first time on a session; pg then records it
+ * like its own. `done` gets the first column of the query's row (text), or the
+ * error; after an error the server skipped the rest of the group.
+ */
+export function statementThenValue(first: string, name: string, valueSql: string, done: (error: Error | undefined, value: string | null) => void): Submittable {
+  let value: string | null = null;
+  let connection: ProtocolConnection | undefined;
+  const query = {
+    submit(c: unknown): null {
+      connection = c as ProtocolConnection;
+      const stream = connection.stream;
+      stream.cork();
+      try {
+        connection.parse({ text: first });
+        connection.bind({});
+        connection.execute({});
+        if (connection.parsedStatements[name] === undefined) connection.parse({ text: valueSql, name });
+        connection.bind({ statement: name });
+        connection.execute({});
+        connection.sync();
+      } finally {
+        stream.uncork();
+      }
+      return null;
+    },
+    handleRowDescription(): void {},
+    handleDataRow(msg: { fields: (string | null)[] }): void {
+      value = msg.fields[0] ?? null;
+    },
+    handleCommandComplete(): void {},
+    handleEmptyQuery(): void {},
+    handleError(error: Error): void {
+      done(error, null);
+    },
+    handleReadyForQuery(): void {
+      connection!.parsedStatements[name] = valueSql;
+      done(undefined, value);
+    },
+  };
+  return query;
+}
+
 /** Results of a simple-protocol query: one result, or one per statement of a script. */
 export async function simpleQuery(client: pg.ClientBase, text: string): Promise<pg.QueryResult> {
   const results = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { extendedQuery, pipelinedQuery, setPipelineMode, simpleQuery, socketOf, submit } from '../connection/pg-internals';
+import { simpleQuery, statementThenValue, submit } from '../connection/pg-internals';
 import { PREPARED_NAME_PREFIX } from '../statements/prepared-statement-cache';
 
 /**
@@ -27,27 +27,27 @@ const XID_STATEMENT = `${PREPARED_NAME_PREFIX}xid`;
 /**
  * Runs `beginSql`; with a report, learns the transaction's id in the same
  * round trip and reports it. When the session may hold named statements
- * (`statements.namesStatements`), the id query is a prepared statement sent in one write behind the BEGIN
- * (pg's pipeline mode): the server parses and plans it once per session, so
- * each transaction pays only its execution. Without, one simple-protocol
- * message holds both statements.
+ * (`statements.namesStatements`), the id query is a prepared statement sent
+ * behind the BEGIN under the same Sync: the server parses and plans it once per
+ * session and answers both in one message, so each transaction pays only the
+ * id query's execution. Without, one simple-protocol message holds both statements.
  */
 export async function beginTransaction(client: pg.PoolClient, beginSql: string, report: XidReport | undefined, statements: NamedStatements): Promise<void> {
   if (report === undefined) {
     await client.query(beginSql);
     return;
   }
-  let result: pg.QueryResult | undefined;
   if (statements.namesStatements) {
     try {
-      result = await pipelinedXid(client, beginSql);
+      report.began(await beganWithXid(client, beginSql));
+      return;
     } catch (error) {
       if (!statements.namedStatementLost(client, error, XID_STATEMENT)) throw error;
       // A pooler moved the session: the failed Bind aborted the transaction just begun.
       await client.query('ROLLBACK');
     }
   }
-  result ??= await simpleQuery(client, `${beginSql}; ${XID_QUERY}`);
+  const result = await simpleQuery(client, `${beginSql}; ${XID_QUERY}`);
   const xid = (result.rows[0] as { xid?: unknown } | undefined)?.xid;
   report.began(xid === null || xid === undefined ? null : String(xid));
 }
@@ -58,23 +58,7 @@ export interface NamedStatements {
   namedStatementLost(client: pg.PoolClient, error: unknown, name: string): boolean;
 }
 
-/** BEGIN and the prepared id query in one write, each with its own Sync; the id query's result. */
-async function pipelinedXid(client: pg.PoolClient, beginSql: string): Promise<pg.QueryResult> {
-  const run = (config: pg.QueryConfig): Promise<pg.QueryResult> =>
-    new Promise((resolve, reject) => submit(client, pipelinedQuery(config, (error, result) => (error ? reject(error) : resolve(result)))));
-  setPipelineMode(client, true);
-  const socket = socketOf(client);
-  socket.cork();
-  const begun = run({ text: beginSql });
-  const xid = run(extendedQuery(XID_QUERY, undefined, { name: XID_STATEMENT }));
-  socket.uncork();
-  try {
-    // Both settle before the client leaves pipeline mode; the BEGIN's failure is the one to report.
-    const [began, learned] = await Promise.allSettled([begun, xid]);
-    if (began.status === 'rejected') throw began.reason;
-    if (learned.status === 'rejected') throw learned.reason;
-    return learned.value;
-  } finally {
-    setPipelineMode(client, false);
-  }
+/** BEGIN and the prepared id query under one Sync (one write, one answer); the id (text, or null). */
+function beganWithXid(client: pg.PoolClient, beginSql: string): Promise<string | null> {
+  return new Promise((resolve, reject) => submit(client, statementThenValue(beginSql, XID_STATEMENT, XID_QUERY, (error, xid) => (error ? reject(error) : resolve(xid)))));
 }

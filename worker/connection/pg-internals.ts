@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { serialize } from 'pg-protocol';
 import type { SessionTls } from '../../shared/protocol';
 
 /**
@@ -121,14 +122,33 @@ export function pipelinedQuery(config: pg.QueryConfig, callback: (error: Error |
   return new pg.Query(config, undefined, callback);
 }
 
-/** The messages of pg's Connection that a submittable sends itself (not in pg's typings). */
+/** The parts of pg's Connection a submittable that writes its own messages uses (not in pg's typings). */
 interface ProtocolConnection {
   parsedStatements: Record<string, unknown>;
-  stream: { cork(): void; uncork(): void };
-  parse(message: { text: string; name?: string }): void;
-  bind(message: { statement?: string }): void;
-  execute(message: Record<string, never>): void;
-  sync(): void;
+  stream: { writable: boolean; write(bytes: Buffer): boolean };
+}
+
+/** Bytes of statementThenValue's groups, by their texts (a session's few BEGIN forms). */
+const groupBytes = new Map<string, Buffer>();
+const GROUPS_KEPT = 64;
+
+/**
+ * The protocol messages of `first` (unnamed) and the named statement `name` under one Sync,
+ * built once per texts with pg's own serializer: `Parse` of `name` only when the session
+ * hasn't prepared it yet.
+ */
+function groupOf(first: string, name: string, valueSql: string, parseValue: boolean): Buffer {
+  const key = `${parseValue ? 'P' : 'B'}\0${name}\0${first}\0${valueSql}`;
+  let bytes = groupBytes.get(key);
+  if (bytes === undefined) {
+    const parts = [serialize.parse({ text: first }), serialize.bind({}), serialize.execute({})];
+    if (parseValue) parts.push(serialize.parse({ text: valueSql, name }));
+    parts.push(serialize.bind({ statement: name }), serialize.execute({}), serialize.sync());
+    bytes = Buffer.concat(parts);
+    if (groupBytes.size >= GROUPS_KEPT) groupBytes.clear();
+    groupBytes.set(key, bytes);
+  }
+  return bytes;
 }
 
 /**
@@ -141,22 +161,10 @@ interface ProtocolConnection {
 export function statementThenValue(first: string, name: string, valueSql: string, done: (error: Error | undefined, value: string | null) => void): Submittable {
   let value: string | null = null;
   let connection: ProtocolConnection | undefined;
-  const query = {
+  return {
     submit(c: unknown): null {
       connection = c as ProtocolConnection;
-      const stream = connection.stream;
-      stream.cork();
-      try {
-        connection.parse({ text: first });
-        connection.bind({});
-        connection.execute({});
-        if (connection.parsedStatements[name] === undefined) connection.parse({ text: valueSql, name });
-        connection.bind({ statement: name });
-        connection.execute({});
-        connection.sync();
-      } finally {
-        stream.uncork();
-      }
+      if (connection.stream.writable) connection.stream.write(groupOf(first, name, valueSql, connection.parsedStatements[name] === undefined));
       return null;
     },
     handleRowDescription(): void {},
@@ -172,8 +180,7 @@ export function statementThenValue(first: string, name: string, valueSql: string
       connection!.parsedStatements[name] = valueSql;
       done(undefined, value);
     },
-  };
-  return query;
+  } as Submittable;
 }
 
 /** Results of a simple-protocol query: one result, or one per statement of a script. */

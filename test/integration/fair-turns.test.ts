@@ -14,15 +14,16 @@ import type { TestDatabase } from '../support/test-database';
 const BUDGET = 12;
 const NOISY_POOL_MAX = 10;
 const QUIET = 20;
-const RUN_MS = 5000;
+const RUN_MS = 8000;
 /**
  * The bound on a quiet tenant's wait, stated loosely: every quiet request
  * needs a new connection here (21 busy tenants share 12 connections); the
  * slowest one measured 0.6–1.4 s with the suite alone, up to 2.6 s within the
- * full run on a machine loaded five times over. A starved tenant would wait
- * the whole run, or fail after connectionTimeoutMillis (5 s).
+ * full run on a machine loaded five times over, and 2.2 s alone on a day this
+ * machine ran 2.6× slower. A starved tenant would wait the whole run (8 s), or
+ * fail after connectionTimeoutMillis (5 s): the bound sits below both.
  */
-const QUIET_BOUND_MS = 3000;
+const QUIET_BOUND_MS = 4000;
 
 let db: TestDatabase;
 let plugins: PluginManager;

@@ -16,9 +16,9 @@ export const XID_JOURNAL_SLOTS = 8192;
 /** Bytes per slot: `<token> <xid or ->`, space-padded, newline-ended. */
 export const XID_SLOT_BYTES = 40;
 
-/** The record of `token`: the transaction's id, or `-` when the server can commit no writes (in recovery). */
-export function xidRecord(token: number, xid: string | null): Buffer {
-  const record = Buffer.alloc(XID_SLOT_BYTES, 0x20);
+/** Writes the record of `token` into `record` (XID_SLOT_BYTES long, reused by the writer): its id, or `-` when the server can commit no writes (in recovery). */
+export function writeXidRecord(record: Buffer, token: number, xid: string | null): Buffer {
+  record.fill(0x20);
   record.write(`${token} ${xid ?? '-'}`, 0, 'latin1');
   record[XID_SLOT_BYTES - 1] = 0x0a;
   return record;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { XID_JOURNAL_ENV, XID_SLOT_BYTES, xidRecord } from '../../shared/xid-journal';
+import { writeXidRecord, XID_JOURNAL_ENV, XID_SLOT_BYTES } from '../../shared/xid-journal';
 
 /** The worker's side of the transaction-id journal (shared/xid-journal.ts), when its host gave it one. */
 export interface XidJournalWriter {
@@ -18,5 +18,7 @@ export function xidJournalFromEnv(): XidJournalWriter | undefined {
   } catch {
     return undefined;
   }
-  return { write: (token, xid) => void fs.writeSync(fd, xidRecord(token, xid), 0, XID_SLOT_BYTES, (token % slots) * XID_SLOT_BYTES) };
+  // One record buffer for every write: a write is synchronous, so it is free again when write returns.
+  const record = Buffer.alloc(XID_SLOT_BYTES);
+  return { write: (token, xid) => void fs.writeSync(fd, writeXidRecord(record, token, xid), 0, XID_SLOT_BYTES, (token % slots) * XID_SLOT_BYTES) };
 }

@@ -17,6 +17,31 @@ export function xidReporter(
   journal: XidJournalWriter | undefined,
   message: { notify(params: TransactionXidParams): void; drain(): Promise<void> },
 ): XidReport {
-  if (journal && operation === 'transaction' && typeof token === 'number') return { began: (xid) => journal.write(token, xid), delivered: () => DELIVERED };
+  if (journal && operation === 'transaction' && typeof token === 'number') return journaled(journal, token);
   return { began: (xid) => message.notify({ token, xid }), delivered: () => message.drain() };
+}
+
+/**
+ * The journal's report: the id is written in the loop turn after `began` (once the
+ * transaction's next statement has left, while the server runs it, so the write is
+ * off the path of a request alone), or by `delivered` before COMMIT if that comes first.
+ * A worker that dies before the write has sent no COMMIT: nothing journaled means rolled back.
+ */
+function journaled(journal: XidJournalWriter, token: number): XidReport {
+  let pending: { xid: string | null } | undefined;
+  const write = (): void => {
+    if (pending === undefined) return;
+    journal.write(token, pending.xid);
+    pending = undefined;
+  };
+  return {
+    began: (xid) => {
+      pending = { xid };
+      setImmediate(write);
+    },
+    delivered: () => {
+      write();
+      return DELIVERED;
+    },
+  };
 }

@@ -161,7 +161,7 @@ function groupOf(first: string, name: string, valueSql: string, parseValue: bool
 export function statementThenValue(first: string, name: string, valueSql: string, done: (error: Error | undefined, value: string | null) => void): Submittable {
   let value: string | null = null;
   let connection: ProtocolConnection | undefined;
-  return {
+  const query = {
     submit(c: unknown): null {
       connection = c as ProtocolConnection;
       if (connection.stream.writable) connection.stream.write(groupOf(first, name, valueSql, connection.parsedStatements[name] === undefined));
@@ -180,7 +180,8 @@ export function statementThenValue(first: string, name: string, valueSql: string
       connection!.parsedStatements[name] = valueSql;
       done(undefined, value);
     },
-  } as Submittable;
+  };
+  return query;
 }
 
 /** Results of a simple-protocol query: one result, or one per statement of a script. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { cancelRunningStatement } from '../connection/cancel-request';
+import { StatementCancel } from '../connection/cancel-request';
 import { setPipelineMode, socketOf } from '../connection/pg-internals';
 
 /** A statement sent on a lane and not answered yet. */
@@ -27,6 +27,8 @@ export class Lane {
   headSince = 0;
   /** The last cancel sent for this lane, until it has reached the server. */
   cancelSent: Promise<void> | undefined;
+  /** The cancel of the statement the server runs now, sent again until it is answered. */
+  private headCancel: StatementCancel | undefined;
   private corked = false;
   readonly ready: Promise<pg.PoolClient>;
 
@@ -67,6 +69,7 @@ export class Lane {
   answered(entry: LaneEntry): void {
     const at = this.entries.indexOf(entry);
     if (at !== -1) this.entries.splice(at, 1);
+    if (at === 0) this.endHeadCancel();
     const head = this.entries[0];
     if (head) this.headSince = performance.now();
     if (head?.cancelled) this.sendCancel();
@@ -92,14 +95,22 @@ export class Lane {
     if (!client) return undefined;
     this.client = undefined;
     setPipelineMode(client, false);
+    this.endHeadCancel();
     return { client, settled: this.cancelSent };
   }
 
   private sendCancel(): void {
     const client = this.client;
-    if (!client) return;
-    this.lastCancelAt = Date.now();
-    const sent = cancelRunningStatement(client);
+    if (!client || this.headCancel) return;
+    this.headCancel = new StatementCancel(client, () => (this.lastCancelAt = Date.now()));
+  }
+
+  /** The head statement was answered (or the lane let go of its connection): its cancel stops; `cancelSent` is the one still on its way. */
+  private endHeadCancel(): void {
+    const cancel = this.headCancel;
+    if (!cancel) return;
+    this.headCancel = undefined;
+    const sent = cancel.finish();
     this.cancelSent = sent;
     void sent.finally(() => {
       if (this.cancelSent === sent) this.cancelSent = undefined;

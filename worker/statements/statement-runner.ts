@@ -10,7 +10,7 @@ import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import type { Logger } from '../runtime/logger';
 import { QueryStats } from './query-stats';
 import { noteStatement } from '../connection/session-reset';
-import { cancelRunningStatement } from '../connection/cancel-request';
+import { StatementCancel } from '../connection/cancel-request';
 import { extendedQuery, forgetPreparedStatement, forgetPreparedStatements, pipelinedQuery, simpleQuery, submit } from '../connection/pg-internals';
 import { ResultBudget } from './result-budget';
 import { readStatement } from '../sql/statement-reading';
@@ -60,9 +60,9 @@ export class StatementRunner {
     const timeout = p.timeout ?? (pooled ? this.sessionTimeout : undefined);
     let timedOut = false;
     let cancelled = false;
-    let cancelSent: Promise<void> | undefined;
+    let cancelSent: StatementCancel | undefined;
     const cancel = (): void => {
-      cancelSent ??= cancelRunningStatement(client);
+      cancelSent ??= new StatementCancel(client);
     };
     let timer: NodeJS.Timeout | undefined;
     let listener: { dispose(): void } | undefined;
@@ -98,7 +98,7 @@ export class StatementRunner {
       if (timer) clearTimeout(timer);
       listener?.dispose();
       // A cancel still on its way could hit the client's next statement; let it land first.
-      if (cancelSent) await cancelSent;
+      if (cancelSent) await cancelSent.finish();
       this.finished(p, started, failed, cancellation?.trace?.traceId);
     }
   }

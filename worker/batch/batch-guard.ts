@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { Errors } from '../../shared/errors';
 import type { Cancellation } from '../statements/cancellation';
-import { cancelRunningStatement } from '../connection/cancel-request';
+import { StatementCancel } from '../connection/cancel-request';
 
 /**
  * The `timeout` and host cancellation of a whole batchInsert, which runs
@@ -14,7 +14,7 @@ import { cancelRunningStatement } from '../connection/cancel-request';
 export class BatchGuard {
   private reason: 'timeout' | 'cancelled' | undefined;
   private client: pg.PoolClient | undefined;
-  private cancelSent: Promise<void> | undefined;
+  private cancelSent: StatementCancel | undefined;
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly listener: { dispose(): void } | undefined;
 
@@ -48,12 +48,12 @@ export class BatchGuard {
   async dispose(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.listener?.dispose();
-    await this.cancelSent;
+    await this.cancelSent?.finish();
   }
 
   private stop(reason: 'timeout' | 'cancelled'): void {
     this.reason ??= reason;
-    if (this.client && !this.cancelSent) this.cancelSent = cancelRunningStatement(this.client);
+    if (this.client && !this.cancelSent) this.cancelSent = new StatementCancel(this.client);
   }
 
   private error(): Error {

@@ -3,7 +3,7 @@ import type Cursor from 'pg-cursor';
 import type { FieldInfo } from '../../shared/results';
 import { Errors } from '../../shared/errors';
 import type { PluginError } from '../../shared/plugin-error';
-import { cancelRunningStatement } from '../connection/cancel-request';
+import { StatementCancel } from '../connection/cancel-request';
 import { toPluginError, type ErrorContext } from '../connection/error-mapping';
 import { cursorFinished } from '../connection/pg-internals';
 import type { Cancellation } from '../statements/cancellation';
@@ -29,11 +29,11 @@ export interface ReadBounds {
  */
 export async function readBatch(client: pg.PoolClient, cursor: Cursor, count: number, bounds: ReadBounds, errorContext: Omit<ErrorContext, 'phase'>): Promise<Batch> {
   if (bounds.cancellation?.isCancellationRequested) throw Errors.queryCancelled({ reason: 'cancelled before it started' });
-  let cancelSent: Promise<void> | undefined;
+  let cancelSent: StatementCancel | undefined;
   let cancelled = false;
   let timedOut = false;
   const cancel = (): void => {
-    cancelSent ??= cancelRunningStatement(client);
+    cancelSent ??= new StatementCancel(client);
   };
   const listener = bounds.cancellation?.onCancellationRequested(() => {
     cancelled = true;
@@ -61,6 +61,6 @@ export async function readBatch(client: pg.PoolClient, cursor: Cursor, count: nu
     if (timer) clearTimeout(timer);
     listener?.dispose();
     // A cancel still on its way could hit the session's next statement: let it land first.
-    if (cancelSent) await cancelSent;
+    if (cancelSent) await cancelSent.finish();
   }
 }

@@ -2,6 +2,7 @@ import type { PluginManager } from '../../host';
 import { quietManager, waitFor } from '../support/managers';
 import { startPgBouncer, type PgBouncer } from '../support/pgbouncer';
 import { pluginCalls } from '../support/plugin-calls';
+import { countSessions } from '../support/server-activity';
 import { closeSuite, openSuite } from '../support/suite-setup';
 import type { TestDatabase } from '../support/test-database';
 
@@ -150,7 +151,8 @@ describe.each([
     const perCall = await calls.refused('query', { sql: 'SELECT pg_sleep(5)', timeout: 300 });
     expect(perCall.code).toBe('POSTGRES_QUERY_TIMEOUT');
     // The cancelled statements really stopped on the server (PgBouncer forwards the cancel: allow it a moment).
-    const sleeping = async () => (await db.admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active'")).rows[0].n;
+    // This suite's database only: other suites on the shared server run the same statement.
+    const sleeping = () => countSessions(db.admin, { database: db.config.database, query: 'SELECT pg_sleep(5)', state: 'active' });
     expect(await waitFor(async () => (await sleeping()) === 0, 2_000)).toBe(true);
     expect(await calls.data('queryValue', { sql: 'SELECT 1' })).toBe(1);
   });

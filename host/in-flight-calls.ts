@@ -15,6 +15,8 @@ export interface InFlightCall {
   xid: string | null | undefined;
   /** Its journal slot was reused before the worker died: whether it got an id can't be read. */
   journalOverrun?: boolean;
+  /** The `progressToken` its `onProgress` listens under, if it has one. */
+  progressToken?: string | undefined;
 }
 
 /** A request in flight as a crash report shows it: never its parameters. */

@@ -24,6 +24,7 @@ import { checkModulePlugins, presentError } from './plugin-startup';
 import { DEFAULT_RESTART_POLICY, type RestartPolicyOptions } from './restart-policy';
 import type { SandboxOptions } from './sandbox';
 import { WorkerBudgets } from './worker-budgets';
+import type { CallBounds } from './worker-calls';
 import { WorkerSlots } from './worker-slots';
 import { WorkerSupervisor, type PluginDefinition, type WorkerEvent } from './worker-supervisor';
 import { PluginTelemetry, workerViews } from './telemetry';
@@ -120,38 +121,66 @@ export class PluginManager extends EventEmitter {
   executePlugin<T, O extends OperationName = OperationName>(pluginName: PostgresPluginName, instanceId: string, config: PluginConfig | undefined, operation: O, params?: OperationParams<O>, options?: ExecuteOptions): Promise<PluginResult<T>>;
   /** Any other plugin (or a plugin name only known at run time): operation names and params are the plugin's own. */
   executePlugin<P extends string, T = unknown>(pluginName: OtherPluginName<P>, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options?: ExecuteOptions): Promise<PluginResult<T>>;
-  async executePlugin(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options: ExecuteOptions = {}): Promise<PluginResult<unknown>> {
+  executePlugin(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params?: Record<string, unknown>, options: ExecuteOptions = {}): Promise<PluginResult<unknown>> {
+    // Never rejects: every failure is an envelope. No async frame on the way (see WorkerCalls).
+    const failure = (error: unknown): PluginResult<never> => failed(presentError(pluginName, asPluginError(error)));
     try {
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
-      return await this.telemetry.record(pluginName, instanceId, config, operation, params, (traceparent, p) =>
-        this.send(pluginName, instanceId, config, operation, p && wireParams(operation, p), options, traceparent),
-      );
+      return this.telemetry.record(pluginName, instanceId, config, operation, params, (traceparent, p) => this.send(pluginName, instanceId, config, operation, p && wireParams(operation, p), options, traceparent), failure);
     } catch (error) {
-      return failed(presentError(pluginName, asPluginError(error)));
+      return Promise.resolve(failure(error));
     }
   }
 
-  private async send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions, traceparent?: string): Promise<PluginResult<T>> {
+  /** One call to the plugin's worker (a running one gets it in this turn); never rejects. */
+  private send<T>(pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions, traceparent?: string): Promise<PluginResult<T>> {
     if (operation === 'batchInsert' && Array.isArray(params?.records) && params.records.length > HOST_BATCH_RECORDS) {
       const execute = <R>(op: string, p: Record<string, unknown>) => this.send<R>(pluginName, instanceId, config, op, p, { ...(options.signal ? { signal: options.signal } : {}) }, traceparent);
-      return (await splitBatchInsert(execute, params, options.onProgress)) as PluginResult<T>;
+      return splitBatchInsert(execute, params, options.onProgress).then((result) => result as PluginResult<T>, (error: unknown) => this.settled<T>(pluginName, error));
     }
     try {
       // An out-of-range timeout is the worker's to refuse; the deadline must not overflow setTimeout meanwhile.
       const timeoutMs = Math.min(this.timeoutFor(pluginName, instanceId, config, params), MAX_TIMEOUT_MS);
+      const boundMs = timeoutMs + this.options.deadlineGraceMs;
+      const running = this.slots.supervisors.get(this.keyFor(pluginName, instanceId));
+      if (running !== undefined) return this.dispatch<T>(running, pluginName, instanceId, config, operation, params, options, { deadlineMs: boundMs, timeoutMs, traceparent });
       const started = Date.now();
-      const supervisor = await this.supervisor(pluginName, instanceId, timeoutMs + this.options.deadlineGraceMs, options.signal);
-      const deadlineMs = Math.max(1, timeoutMs + this.options.deadlineGraceMs - (Date.now() - started));
-      const bounds = { deadlineMs, timeoutMs, traceparent, ...(options.signal ? { signal: options.signal } : {}) };
-      const compact = compactRows(operation, params);
-      if (compact === undefined) return ok(await supervisor.execute<T>(instanceId, config, operation, params, bounds, options.onProgress));
-      return ok(compact.restore(await supervisor.execute(instanceId, config, operation, compact.params, bounds, options.onProgress)) as T);
+      return this.supervisor(pluginName, instanceId, boundMs, options.signal).then(
+        (supervisor) => this.dispatch<T>(supervisor, pluginName, instanceId, config, operation, params, options, { deadlineMs: Math.max(1, boundMs - (Date.now() - started)), timeoutMs, traceparent }),
+        (error: unknown) => this.settled<T>(pluginName, error),
+      );
     } catch (error) {
-      return failed(presentError(pluginName, asPluginError(error)));
-    } finally {
-      // A worker may have become idle: a new tenant waiting for a slot looks again.
-      this.slots.changed();
+      return Promise.resolve(this.settled<T>(pluginName, error));
     }
+  }
+
+  /** Runs the call on `supervisor`'s worker, rows sent compact where they can be; never rejects. */
+  private dispatch<T>(supervisor: WorkerSupervisor, pluginName: string, instanceId: string, config: Record<string, unknown> | undefined, operation: string, params: Record<string, unknown> | undefined, options: ExecuteOptions, bounds: CallBounds): Promise<PluginResult<T>> {
+    let compact: ReturnType<typeof compactRows>;
+    let sent: Promise<unknown>;
+    try {
+      if (options.signal) bounds.signal = options.signal;
+      compact = compactRows(operation, params);
+      sent = supervisor.execute(instanceId, config, operation, compact === undefined ? params : compact.params, bounds, options.onProgress);
+    } catch (error) {
+      return Promise.resolve(this.settled<T>(pluginName, error));
+    }
+    return sent.then(
+      (data) => {
+        try {
+          return this.settled<T>(pluginName, undefined, (compact === undefined ? data : compact.restore(data)) as T);
+        } catch (error) {
+          return this.settled<T>(pluginName, error);
+        }
+      },
+      (error: unknown) => this.settled<T>(pluginName, error),
+    );
+  }
+
+  /** A call's envelope (`error` undefined: it succeeded with `data`); a worker may have become idle, so a tenant waiting for a slot looks again. */
+  private settled<T>(pluginName: string, error: unknown, data?: T): PluginResult<T> {
+    this.slots.changed();
+    return error === undefined ? ok(data as T) : failed(presentError(pluginName, asPluginError(error)));
   }
 
   /** Per server over all workers: connections open, idle, busy, the budget, requests waiting; instances open and idle-closed (docs/tenants.md). */

@@ -115,7 +115,7 @@ export class WorkerProcess {
     });
     reader.onError((error) => this.protocolViolation(logger, error.message, (error as FramingError).preview));
     child.stdin.on('error', () => undefined); // EPIPE after the worker died: the exit handler reports it
-    const endpoint = new RpcEndpoint(reader, writer, { logger, idPrefix: 'h' });
+    const endpoint = new RpcEndpoint(reader, writer, { logger, idPrefix: 'h', onWaiting: (waiting) => this.holdEventLoop(waiting) });
     for (const [method, handler] of this.notificationHandlers) endpoint.onNotification(method, handler);
     for (const [method, handler] of this.requestHandlers) endpoint.onRequest(method, handler);
     this.endpoint = endpoint;
@@ -180,19 +180,10 @@ export class WorkerProcess {
   request<T>(method: string, params: unknown, options?: RequestOptions): Promise<T> {
     const endpoint = this.endpoint;
     if (!endpoint || this.exitInfo) return Promise.reject(Errors.workerCrashed({ reason: 'worker not running' }));
-    if (this.waiting++ === 0) this.holdEventLoop(true);
-    const answered = endpoint.request<T>(method, params, options);
-    answered.then(this.settled, this.settled);
-    return answered;
+    return endpoint.request<T>(method, params, options);
   }
 
-  /** Requests waiting for an answer; while there are any, the worker's stdout keeps the event loop alive. */
-  private waiting = 0;
-
-  private readonly settled = (): void => {
-    if (--this.waiting === 0) this.holdEventLoop(false);
-  };
-
+  /** While requests wait for an answer, the worker's stdout keeps the event loop alive. */
   private holdEventLoop(hold: boolean): void {
     const stdout = this.child?.stdout as Partial<Socket> | undefined;
     if (hold) stdout?.ref?.();

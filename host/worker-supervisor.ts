@@ -1,17 +1,14 @@
-import { PluginErrorCode } from '../shared/error-codes';
 import { Errors } from '../shared/errors';
-import type { PluginError } from '../shared/plugin-error';
 import { Method, type InstanceStateParams, type TimingsParams, type TransactionEndedParams } from '../shared/protocol';
 import { callOutcome, type CommitOutcome } from './commit-outcome';
 import { crashReport, exitReason, type CrashReport, type WorkerExitReason } from './crash-report';
 import { Heartbeat } from './heartbeat';
 import type { WorkerExitedError } from './host-errors';
-import { InFlightCalls, type InFlightCall } from './in-flight-calls';
-import { ProgressListeners } from './progress-listeners';
+import type { InFlightCall } from './in-flight-calls';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
-import { TransactionLedger } from './transaction-ledger';
 import { launchOptions, type LaunchSettings } from './worker-launch';
-import { WorkerProcess, type RequestOptions } from './worker-process';
+import { WorkerCalls, type CallBounds } from './worker-calls';
+import { WorkerProcess } from './worker-process';
 import { WorkerSessions, type CancelSummary } from './worker-sessions';
 import { XidJournalFile } from './xid-journal-file';
 
@@ -68,22 +65,25 @@ export class WorkerSupervisor {
   private starting: Promise<WorkerProcess> | undefined;
   private generation = 0;
   private readonly policy: RestartPolicy;
-  /** The config text each instance was last sent in the current worker. */
-  private readonly configs = new Map<string, string>();
-  /** The config each instance was last given, across workers (for outcome questions after a restart). */
-  private readonly lastConfigs = new Map<string, Record<string, unknown>>();
-  private readonly ledger = new TransactionLedger();
-  private readonly calls = new InFlightCalls();
+  private readonly work: WorkerCalls;
   private readonly heartbeat: Heartbeat;
   private stopped = false;
   private restartTimer: NodeJS.Timeout | undefined;
-  inFlight = 0;
-  lastUsed = Date.now();
-  private readonly progress = new ProgressListeners();
 
   constructor(private readonly options: SupervisorOptions) {
+    this.work = new WorkerCalls({ commitOutcome: options.commitOutcome, onTimings: options.onTimings, outcomeOf: (call, transactionId) => this.outcomeOf(call, transactionId) });
     this.policy = new RestartPolicy(options.restart);
     this.heartbeat = new Heartbeat(options.heartbeatIntervalMs, options.heartbeatTimeoutMs);
+  }
+
+  /** Calls sent or waiting for a worker, not yet answered. */
+  get inFlight(): number {
+    return this.work.count;
+  }
+
+  /** When a call was last made or answered (ms since the epoch). */
+  get lastUsed(): number {
+    return this.work.lastUsed;
   }
 
   get pid(): number | undefined {
@@ -92,62 +92,28 @@ export class WorkerSupervisor {
 
   /** Open transaction handles this host knows of in the current worker. */
   get openTransactions(): number {
-    return this.ledger.openIn(this.generation);
+    return this.work.ledger.openIn(this.generation);
   }
 
-  /** Runs one `execute` on the worker. Rejects with a PluginError. */
-  async execute<T>(
+  /** Runs one `execute` on the worker (see WorkerCalls). Rejects with a PluginError. */
+  execute<T>(
     instanceId: string,
     config: Record<string, unknown> | undefined,
     operation: string,
     params: Record<string, unknown> | undefined,
-    bounds: RequestOptions & { traceparent?: string | undefined },
+    bounds: CallBounds,
     onProgress?: (done: number, total: number) => void,
   ): Promise<T> {
-    this.inFlight++;
-    const progressToken = this.progress.add(onProgress);
-    this.lastUsed = Date.now();
-    const learnsXid = this.options.commitOutcome && (operation === 'transaction' || operation === 'beginTransaction');
-    const call = this.calls.add(instanceId, operation, params, learnsXid && params?.readOnly !== true);
-    // A read-only transaction writes nothing: no id to learn, nothing a crash could have committed.
-    if (learnsXid && params?.readOnly === true) call.xid = null;
-    try {
-      const worker = this.worker ?? (await this.ensureStarted());
-      const transactionId = typeof params?.transactionId === 'string' ? params.transactionId : undefined;
-      if (transactionId !== undefined) this.ledger.checkCurrent(transactionId, this.generation);
-      const raw = config === undefined ? undefined : JSON.stringify(config);
-      const sendConfig = raw !== undefined && this.configs.get(instanceId) !== raw;
-      const request: Record<string, unknown> = bounds.traceparent === undefined ? { instanceId, operation } : { instanceId, operation, traceparent: bounds.traceparent };
-      if (params !== undefined) request.params = params;
-      if (progressToken) request.progressToken = progressToken;
-      if (call.token !== undefined) request.outcomeToken = call.token;
-      if (sendConfig) {
-        request.config = config;
-        this.configs.set(instanceId, raw);
-        this.lastConfigs.set(instanceId, config!);
-      }
-      const generation = this.generation;
-      call.worker = worker;
-      try {
-        const result = bounds.traceparent === undefined ? await worker.request<T>(Method.execute, request, bounds) : worker.tracedResult<T>(await worker.request(Method.execute, request, bounds), bounds.traceparent, this.options.onTimings);
-        this.ledger.track(operation, transactionId, result, generation, call.xid);
-        return result;
-      } catch (error) {
-        // The worker may have refused the config: send it again next time.
-        if (sendConfig && this.configs.get(instanceId) === raw) this.configs.delete(instanceId);
-        const crashed = (error as PluginError).code === PluginErrorCode.WORKER_CRASHED;
-        const outcome = crashed && this.options.commitOutcome ? await this.outcomeOf(call, transactionId) : undefined;
-        if (transactionId !== undefined) this.ledger.failed(operation, transactionId, error);
-        // One error object answers every call of a dead worker: each transaction gets its own.
-        if (outcome !== undefined) throw Errors.workerCrashed({ ...(error as PluginError).details, outcome, ...(params?.readOnly === true ? { readOnly: true } : {}) });
+    const { work } = this;
+    const call = work.begin(instanceId, operation, params, onProgress);
+    if (this.worker !== undefined) return work.send<T>(this.worker, this.generation, call, config, bounds);
+    return this.ensureStarted().then(
+      (worker) => work.send<T>(worker, this.generation, call, config, bounds),
+      (error: unknown) => {
+        work.release(call);
         throw error;
-      }
-    } finally {
-      this.calls.delete(call);
-      this.inFlight--;
-      this.lastUsed = Date.now();
-      this.progress.delete(progressToken);
-    }
+      },
+    );
   }
 
   /** Graceful stop (shutdown → exit → SIGKILL after the bound); no restart follows. */
@@ -171,11 +137,11 @@ export class WorkerSupervisor {
 
   /** What became of the transaction of a call whose worker died (see callOutcome). */
   private outcomeOf(call: InFlightCall, transactionId: string | undefined): Promise<CommitOutcome | undefined> {
-    const config = this.lastConfigs.get(call.instanceId);
+    const config = this.work.configs.last(call.instanceId);
     // After shutdown() no worker will answer: unknown at once (null), not after the bound.
     const ask = (xid: string, timeoutMs: number) =>
       this.stopped ? null : this.execute<unknown>(call.instanceId, config, 'queryValue', { sql: TXID_STATUS_SQL, params: [xid], timeout: timeoutMs }, { deadlineMs: timeoutMs + 200, timeoutMs });
-    const handleXid = call.operation === 'commit' && transactionId !== undefined ? this.ledger.xidOf(transactionId) : undefined;
+    const handleXid = call.operation === 'commit' && transactionId !== undefined ? this.work.ledger.xidOf(transactionId) : undefined;
     return callOutcome(call, handleXid, ask, this.options.commitOutcomeTimeoutMs);
   }
 
@@ -203,13 +169,13 @@ export class WorkerSupervisor {
       // they stop counting as open, so the worker can be retired when idle.
       worker.onNotification(Method.transactionEnded, (params) => {
         const id = (params as Partial<TransactionEndedParams> | undefined)?.transactionId;
-        if (typeof id === 'string' && this.worker === worker) this.ledger.ended(id);
+        if (typeof id === 'string' && this.worker === worker) this.work.ledger.ended(id);
       });
-      worker.onNotification(Method.progress, (params) => this.progress.report(params));
+      worker.onNotification(Method.progress, (params) => this.work.progress.report(params));
       if (options.onTimings) worker.onNotification(Method.timings, (params) => options.onTimings!(params as TimingsParams));
       worker.onNotification(Method.connectionOpened, (params) => sessions.opened(params));
       worker.onNotification(Method.connectionClosed, (params) => sessions.closed(params));
-      worker.onNotification(Method.transactionXid, (params) => this.calls.xidReported(params));
+      worker.onNotification(Method.transactionXid, (params) => this.work.inFlight.xidReported(params));
       try {
         await worker.start();
       } catch (error) {
@@ -227,7 +193,7 @@ export class WorkerSupervisor {
       this.policy.recordHealthyStart(Date.now());
       if (wasOpen && this.policy.state(Date.now()) === 'closed') options.onWorkerEvent({ type: 'circuit-closed' });
       this.generation++;
-      this.configs.clear();
+      this.work.configs.forgetTexts();
       this.worker = worker;
       worker.onExit((exit) => this.onExit(worker, sessions, exit, journal));
       this.heartbeat.start(worker, () => this.unresponsive(worker));
@@ -247,17 +213,17 @@ export class WorkerSupervisor {
 
   private onExit(worker: WorkerProcess, sessions: WorkerSessions, exit: WorkerExitedError, journal: XidJournalFile | undefined): void {
     // What the worker journaled for the calls it leaves unanswered, read before they are failed.
-    if (journal) this.calls.readJournal(worker, journal);
+    if (journal) this.work.inFlight.readJournal(worker, journal);
     journal?.close();
     if (this.worker !== worker) return;
     this.worker = undefined;
-    this.configs.clear();
+    this.work.configs.forgetTexts();
     this.heartbeat.stop();
     const expected = this.stopped;
     const { generation } = this;
     const reason = exitReason(worker.killedFor, expected, exit.exitCode, worker.stderrTail);
     const died = reason !== 'shutdown';
-    const report = died ? crashReport(reason, exit, this.calls.summaries(worker), this.heartbeat.lastReading, worker.stderrTail) : undefined;
+    const report = died ? crashReport(reason, exit, this.work.inFlight.summaries(worker), this.heartbeat.lastReading, worker.stderrTail) : undefined;
     // Its statements would run on in the server until they next wrote to the vanished client.
     if (died && sessions.size > 0) this.cancelSessions(worker, sessions, generation);
     this.options.onWorkerEvent({
@@ -277,7 +243,7 @@ export class WorkerSupervisor {
   }
 
   private cancelSessions(worker: WorkerProcess, sessions: WorkerSessions, generation: number): void {
-    void sessions.cancelAll(this.calls.instancesOn(worker), CANCEL_TIMEOUT_MS).then((summary) => {
+    void sessions.cancelAll(this.work.inFlight.instancesOn(worker), CANCEL_TIMEOUT_MS).then((summary) => {
       this.options.onWorkerEvent({ type: 'sessions-cancelled', pid: worker.pid, generation, ...summary });
       this.options.logger[summary.failed > 0 ? 'warn' : 'debug']({ pid: worker.pid, ...summary }, 'cancelled the dead worker’s server sessions');
     });

@@ -45,8 +45,9 @@ export class PluginTelemetry {
   }
 
   /**
-   * Runs one call (`send` gets the traceparent to carry, if any, and the params to send) inside its span.
-   * No async frame of its own: under an AsyncLocalStorage context manager every promise costs a hook call.
+   * Runs one call (`send` gets the traceparent to carry, if any, and the params to send) inside its span;
+   * a rejection of `send`'s promise is answered by `failure`. One promise and no async frame of its own:
+   * under an AsyncLocalStorage context manager every promise costs hook calls.
    */
   record<T>(
     pluginName: string,
@@ -55,6 +56,7 @@ export class PluginTelemetry {
     operation: string,
     params: Record<string, unknown> | undefined,
     send: (traceparent: string | undefined, params: Record<string, unknown> | undefined) => Promise<PluginResult<T>>,
+    failure: (error: unknown) => PluginResult<T>,
   ): Promise<PluginResult<T>> {
     const started = performance.now();
     const endpoint = this.endpoint(pluginName, instanceId, config);
@@ -85,7 +87,7 @@ export class PluginTelemetry {
       (result) => (end(result), result),
       (error: unknown) => {
         end(undefined);
-        throw error;
+        return failure(error);
       },
     );
   }

@@ -60,6 +60,8 @@ export class OutgoingRequests {
     /** Writes one message to the peer. */
     private readonly write: (message: object) => void,
     private readonly logger: EndpointLogger,
+    /** Told when the first request starts waiting for its answer (true) and when none is left (false). */
+    private readonly onWaiting?: (waiting: boolean) => void,
   ) {}
 
   send<T>(method: string, params: unknown, options: RequestOptions = NO_OPTIONS): Promise<T> {
@@ -74,6 +76,7 @@ export class OutgoingRequests {
         return;
       }
       this.pending.set(id, entry);
+      if (this.pending.size === 1) this.onWaiting?.(true);
       if (options.deadlineMs !== undefined) entry.timer = setTimeout(this.onDeadline, options.deadlineMs, entry);
       signal?.addEventListener('abort', entry, { once: true });
       try {
@@ -129,7 +132,7 @@ export class OutgoingRequests {
   }
 
   private settle(entry: PendingRequest): void {
-    this.pending.delete(entry.id);
+    if (this.pending.delete(entry.id) && this.pending.size === 0) this.onWaiting?.(false);
     if (entry.timer) clearTimeout(entry.timer);
     entry.options.signal?.removeEventListener('abort', entry);
   }

@@ -21,6 +21,8 @@ export interface RpcEndpointOptions {
   idPrefix?: string;
   /** The answer to a request no handler is registered for; -32601 by default. */
   unhandled?: (method: string) => ResponseError<unknown>;
+  /** Told when the endpoint starts waiting for answers to its requests (true) and when it has none left to wait for (false). */
+  onWaiting?: (waiting: boolean) => void;
 }
 
 /** The members of a message the endpoint reads (the reader has checked its shape). */
@@ -62,7 +64,7 @@ export class RpcEndpoint {
     private readonly options: RpcEndpointOptions,
   ) {
     this.logger = options.logger;
-    this.outgoing = new OutgoingRequests(options.idPrefix ?? 'r', this.write, options.logger);
+    this.outgoing = new OutgoingRequests(options.idPrefix ?? 'r', this.write, options.logger, options.onWaiting);
   }
 
   onRequest(method: string, handler: RequestHandler): void {

@@ -19,6 +19,8 @@ export interface Contender {
   leave?(): void;
   /** The same worker without the SDK, for the telemetry overhead note. */
   plainTwin?: string;
+  /** The SDK-registered worker: the SDK's own CPU µs per call, without the plugin (sdk-own-work.ts). */
+  sdkOwnWorkMicros?(): Promise<number>;
   /** The process serving the requests besides this one (the worker, an echo child): its CPU is counted. */
   childPid?(): number | undefined;
   /** The concurrencies measured (all when absent). */

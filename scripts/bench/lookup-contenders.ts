@@ -15,6 +15,7 @@ import type { Operation } from './load-loop';
 export type { Contender, StatementMode } from './contender';
 import { jsonRpcEchoFloor, rawPipeFloor } from './hop-floors';
 import { LOOKUP_SQL } from './lookup-sql';
+import { sdkOwnWorkMicros } from './sdk-own-work';
 import { TelemetrySdk } from './telemetry-sdk';
 
 const STATEMENT_NAME = 'bench_pk';
@@ -74,7 +75,19 @@ function workerContender(plugins: PluginManager, server: BenchServer, mode: Stat
   const plain = mode === 'prepared' ? 'worker (default, prepared)' : 'worker (preparedStatements: false)';
   const childPid = () => plugins.workerPid();
   if (sdk) {
-    return { label: 'worker + OpenTelemetry SDK', kind: 'worker', mode, isDefault: false, operation, plainTwin: plain, childPid, enter: () => sdk.enter(), leave: () => sdk.leave(), close: () => sdk.close() };
+    return {
+      label: 'worker + OpenTelemetry SDK',
+      kind: 'worker',
+      mode,
+      isDefault: false,
+      operation,
+      plainTwin: plain,
+      childPid,
+      enter: () => sdk.enter(),
+      leave: () => sdk.leave(),
+      close: () => sdk.close(),
+      sdkOwnWorkMicros: () => sdkOwnWorkMicros(sdk, config, LOOKUP_SQL),
+    };
   }
   return { label: plain, kind: 'worker', mode, isDefault: mode === 'prepared', operation, childPid, close: async () => undefined };
 }

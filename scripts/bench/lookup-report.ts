@@ -63,7 +63,13 @@ function defaultRatio(cells: readonly Cell[], cell: Cell): number | undefined {
   return base ? cell.result.throughput / base.result.throughput : undefined;
 }
 
-export function formatLookupReport(cells: readonly Cell[]): string {
+/** What the report sets the telemetry overhead against: the SDK's own CPU per call (sdk-own-work.ts) and the machine's cores. */
+export interface TelemetryFloor {
+  sdkOwnMicros: number | undefined;
+  cores: number;
+}
+
+export function formatLookupReport(cells: readonly Cell[], floor?: TelemetryFloor): string {
   const header = ['contender', 'in flight', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'vs pg same mode', 'vs pg default', 'CPU µs/req host', 'child', 'total', 'failures'];
   const rows = cells.map((cell) => [
     cell.contender.label,
@@ -121,6 +127,16 @@ export function formatLookupReport(cells: readonly Cell[]): string {
     const overhead = 1 - cell.result.throughput / plain.result.throughput;
     const target = cell.concurrency === 64 ? `  [target ≤ 5 % at 64 in flight: ${verdict(overhead <= 0.05)}]` : '';
     out.push(`    @${cell.concurrency}: ${fmtRate(cell.result.throughput)} vs ${fmtRate(plain.result.throughput)} req/s, ${(overhead * 100).toFixed(1)} % fewer; p50 ${fmtMs(cell.result.p50Ms)} vs ${fmtMs(plain.result.p50Ms)} ms${target}`);
+    if (cell.concurrency === 64 && floor?.sdkOwnMicros !== undefined) {
+      // At 64 in flight every core is busy (host, worker, server): a lookup costs the machine cores ÷ throughput.
+      const machine = (rate: number): number => (floor.cores * 1e6) / rate;
+      const sdkShare = (floor.sdkOwnMicros / machine(plain.result.throughput)) * 100;
+      out.push(
+        `      the SDK's own work, in process without the plugin (span + event + 2 histogram points): ${fmtMicros(floor.sdkOwnMicros)} µs per call, ` +
+          `${sdkShare.toFixed(1)} % of the machine's ${fmtMicros(machine(plain.result.throughput))} µs per lookup (${floor.cores} cores ÷ ${fmtRate(plain.result.throughput)} req/s); ` +
+          `host + worker CPU grew ${fmtMicros(totalCpu(cell) - totalCpu(plain))} µs per call, the machine's time per lookup ${fmtMicros(machine(cell.result.throughput) - machine(plain.result.throughput))} µs`,
+      );
+    }
   }
   return out.join('\n');
 }

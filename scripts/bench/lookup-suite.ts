@@ -6,6 +6,7 @@
  * contenders taking turns in rounds; CPU per request of this process and of
  * the contender's child. Returns the number of failed requests.
  */
+import { availableParallelism } from 'node:os';
 import { createLookupFixture } from './bench-server';
 import { measureInTurns } from './load-loop';
 import { lookupContenders } from './lookup-contenders';
@@ -25,6 +26,7 @@ export async function lookupSuite(ctx: SuiteContext): Promise<number> {
 
   const contenders = lookupContenders(plugins, server);
   const cells: Cell[] = [];
+  let sdkOwnMicros: number | undefined;
   try {
     // Concurrency outermost, and within it the contenders take turns round by round: the cells
     // compared with each other run next to each other in time.
@@ -37,11 +39,12 @@ export async function lookupSuite(ctx: SuiteContext): Promise<number> {
         for (const sample of result.failureSamples) console.log(`    failure: ${sample}`);
       }
     }
+    for (const contender of contenders) if (contender.sdkOwnWorkMicros) sdkOwnMicros = await contender.sdkOwnWorkMicros();
   } finally {
     await Promise.all(contenders.map((c) => c.close()));
   }
 
   console.log('');
-  console.log(formatLookupReport(cells));
+  console.log(formatLookupReport(cells, { sdkOwnMicros, cores: availableParallelism() }));
   return cells.reduce((sum, cell) => sum + cell.result.failures, 0);
 }

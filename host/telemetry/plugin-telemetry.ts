@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { PluginErrorCode } from '../../shared/error-codes';
 import type { TimingsParams } from '../../shared/protocol';
 import type { PluginResult } from '../envelope';
@@ -19,6 +19,18 @@ export interface TelemetryOptions {
 }
 
 const TRACER_NAME = 'postgres-plugin';
+/** The span event that carries the worker's timings of a call. */
+export const WORKER_EVENT = 'postgres_plugin.worker';
+
+/** The attributes of {@link WORKER_EVENT}. */
+export function workerEventAttributes(timings: Pick<TimingsParams, 'waitMs' | 'serverMs' | 'encodeMs' | 'workerMs'>): Attributes {
+  return {
+    'postgres_plugin.worker.connection_wait_ms': timings.waitMs,
+    'postgres_plugin.worker.server_ms': timings.serverMs,
+    'postgres_plugin.worker.encode_ms': timings.encodeMs,
+    'postgres_plugin.worker.total_ms': timings.workerMs,
+  };
+}
 const SQL_OPERATIONS = new Set(['query', 'queryOne', 'queryValue', 'execute', 'openCursor']);
 
 /**
@@ -96,12 +108,7 @@ export class PluginTelemetry {
   onTimings(timings: TimingsParams): void {
     const traced = this.spans.get(timings.traceparent);
     if (traced === undefined) return;
-    traced.span.addEvent('postgres_plugin.worker', {
-      'postgres_plugin.worker.connection_wait_ms': timings.waitMs,
-      'postgres_plugin.worker.server_ms': timings.serverMs,
-      'postgres_plugin.worker.encode_ms': timings.encodeMs,
-      'postgres_plugin.worker.total_ms': timings.workerMs,
-    });
+    traced.span.addEvent(WORKER_EVENT, workerEventAttributes(timings));
     // A statement on a pipelined lane or a transaction handle took no connection from the pool: no wait to count.
     if (timings.checkedOut !== false) this.metrics.connectionWait(traced.endpoint.pool, timings.waitMs);
   }

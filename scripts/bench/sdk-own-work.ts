@@ -9,6 +9,7 @@
  */
 import { context, metrics, SpanKind, trace } from '@opentelemetry/api';
 import { InstanceEndpoint } from '../../host/telemetry/call-shapes';
+import { WORKER_EVENT, workerEventAttributes } from '../../host/telemetry/plugin-telemetry';
 import { TelemetryTotals } from '../../host/telemetry/telemetry-snapshot';
 import type { TelemetrySdk } from './telemetry-sdk';
 
@@ -17,6 +18,8 @@ const CALLS_PER_ROUND = 100_000;
 const ROUNDS = 5;
 /** Calls between yields to the event loop, so the batch span processor exports as it would. */
 const CALLS_PER_TURN = 512;
+/** A lookup's timings as a worker reports them (ms). */
+const TIMINGS = { waitMs: 0.002, serverMs: 0.087, encodeMs: 0.011, workerMs: 0.123 };
 
 /** Median CPU µs per call over the rounds. */
 export async function sdkOwnWorkMicros(sdk: TelemetrySdk, config: Record<string, unknown>, sql: string): Promise<number> {
@@ -31,12 +34,7 @@ export async function sdkOwnWorkMicros(sdk: TelemetrySdk, config: Record<string,
     const wait = meter.createHistogram('db.client.connection.wait_time', { unit: 's' });
     const call = (): void => {
       const span = tracer.startSpan(shape.name, { kind: SpanKind.CLIENT, attributes: shape.span }, context.active());
-      span.addEvent('postgres_plugin.worker', {
-        'postgres_plugin.worker.connection_wait_ms': 0.002,
-        'postgres_plugin.worker.server_ms': 0.087,
-        'postgres_plugin.worker.encode_ms': 0.011,
-        'postgres_plugin.worker.total_ms': 0.123,
-      });
+      span.addEvent(WORKER_EVENT, workerEventAttributes(TIMINGS));
       wait.record(0.000002, endpoint.pool);
       span.end();
       duration.record(0.0003, shape.metric);

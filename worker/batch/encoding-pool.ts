@@ -13,13 +13,17 @@ export const THREAD_THRESHOLD = 5_000;
 const threadsEnabled = process.env.POSTGRES_PLUGIN_PISCINA !== '0';
 
 /**
- * The compiled thread file beside this one; when this module runs from source
- * (ts-jest), the built one in dist/. piscina loads it with require().
+ * The compiled thread file beside this one; when this module runs in the
+ * worker's bundle (dist/worker/program.bundle.js), the one in batch/ beside
+ * it; when it runs from source (ts-jest), the built one in dist/. piscina
+ * loads it with require().
  */
 const THREAD_FILE =
-  [path.join(__dirname, 'encode-thread.js'), path.join(__dirname, '..', '..', 'dist', 'worker', 'batch', 'encode-thread.js')].find((file) =>
-    fs.existsSync(file),
-  ) ?? path.join(__dirname, 'encode-thread.js');
+  [
+    path.join(__dirname, 'encode-thread.js'),
+    path.join(__dirname, 'batch', 'encode-thread.js'),
+    path.join(__dirname, '..', '..', 'dist', 'worker', 'batch', 'encode-thread.js'),
+  ].find((file) => fs.existsSync(file)) ?? path.join(__dirname, 'encode-thread.js');
 
 /** One chunk to encode. */
 export interface EncodeTask {

@@ -97,9 +97,9 @@ export const supervisionSuite: Suite = async ({ server }) => {
     ['spawn → first query answered', firstQueries],
     ['recovery: SIGKILL → next query answered', recoveries],
   ];
-  console.log(`  ${'measure'.padEnd(42)} median ms   min ms   max ms`);
+  console.log(`  ${'measure'.padEnd(46)} median ms   min ms   max ms`);
   for (const [label, values] of rows) {
-    console.log(`  ${label.padEnd(42)}${ms(median(values))} ${ms(Math.min(...values))} ${ms(Math.max(...values))}`);
+    console.log(`  ${label.padEnd(46)}${ms(median(values))} ${ms(Math.min(...values))} ${ms(Math.max(...values))}`);
   }
   return failures;
 };

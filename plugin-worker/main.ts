@@ -11,6 +11,7 @@
 import pino from 'pino';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { isFraming, type Framing } from '../shared/transport/framing';
+import { stopOnProcessEvents } from '../shared/transport/process-stops';
 import { ModuleServer } from './module-server';
 
 interface Args {
@@ -52,16 +53,7 @@ const server = new ModuleServer({
   onExit: (code) => process.exit(code),
 });
 
-process.on('uncaughtException', (error) => {
-  logger.fatal({ err: { message: error.message, stack: error.stack } }, 'uncaught exception in the plugin; exiting');
-  void server.stop(1);
-});
-process.on('unhandledRejection', (reason) => {
-  logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection in the plugin');
-});
-process.stdout.on('error', () => void server.stop(1));
-process.on('SIGTERM', () => void server.stop(0));
-process.on('SIGINT', () => void server.stop(0));
+stopOnProcessEvents(server, logger, ' in the plugin');
 server.listen();
 
 function parseArgs(argv: string[]): Args {

@@ -5,6 +5,7 @@
  * build's bundle of this file when there is one (see program-loader.ts).
  */
 import { isFraming, type Framing } from '../../shared/transport/framing';
+import { stopOnProcessEvents } from '../../shared/transport/process-stops';
 import { maybeDieAtStart } from './fault-hooks';
 import { createLogger, type LogLevel } from './logger';
 import { RpcServer } from '../rpc/rpc-server';
@@ -39,16 +40,7 @@ export function runWorker(load: ProgramLoad): void {
     onExit: (code) => process.exit(code),
   });
 
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: { message: error.message, stack: error.stack } }, 'uncaught exception; exiting');
-    void server.stop(1);
-  });
-  process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection');
-  });
-  process.stdout.on('error', () => void server.stop(1));
-  process.on('SIGTERM', () => void server.stop(0));
-  process.on('SIGINT', () => void server.stop(0));
+  stopOnProcessEvents(server, logger);
 
   server.listen();
   logger.debug({ framing: args.framing, load }, 'worker started');

@@ -7,5 +7,5 @@
  */
 import { loadProgram } from './runtime/program-loader';
 
-const { program, load } = loadProgram(__dirname);
+const { program, load } = loadProgram(__filename);
 program.runWorker(load);

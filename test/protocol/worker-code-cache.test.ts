@@ -2,8 +2,9 @@
  * The built worker runs from its single-file bundle through V8's code cache
  * (worker/runtime/program-loader.ts): the first start writes the cache into a
  * directory only this user can write, later starts load it, one V8 refuses is
- * replaced, and a directory others could write into is never used. The start's
- * debug line says how the program was loaded.
+ * replaced, and a directory others could write into is never used; a bundle
+ * older than the executable (tsc ran after the last build) is not run. The
+ * start's debug line says how the program was loaded.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,9 +17,9 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-/** Starts the worker with the setting, answers initialize, stops it; how it was loaded. */
-async function startOnce(setting: string): Promise<{ from: string; codeCache: string }> {
-  const worker = new RawWorker({ POSTGRES_PLUGIN_CODE_CACHE: setting, POSTGRES_PLUGIN_LOG_LEVEL: 'debug' });
+/** Starts the worker (the built one, or `main`) with the setting, answers initialize, stops it; how it was loaded. */
+async function startOnce(setting: string, main?: string): Promise<{ from: string; codeCache: string }> {
+  const worker = new RawWorker({ POSTGRES_PLUGIN_CODE_CACHE: setting, POSTGRES_PLUGIN_LOG_LEVEL: 'debug' }, [], main);
   const answer = await worker.initialize();
   expect(answer.result.name).toBe('postgres-plugin');
   await worker.close();
@@ -64,4 +65,26 @@ test('POSTGRES_PLUGIN_CODE_CACHE=off compiles every start and writes nothing', a
   const before = fs.readdirSync(root).sort();
   expect(await startOnce('off')).toEqual({ from: 'bundle', codeCache: 'off' });
   expect(fs.readdirSync(root).sort()).toEqual(before);
+});
+
+test('a bundle older than the executable (tsc ran after the last npm run build) is not run: the worker runs its modules', async () => {
+  // A copy of the build (inside dist/, so node_modules resolve as they do for the build itself).
+  const copy = fs.mkdtempSync(path.join(__dirname, '..', '..', 'dist', '.stale-bundle-test-'));
+  try {
+    fs.copyFileSync(path.join(__dirname, '..', '..', 'package.json'), path.join(copy, 'package.json'));
+    for (const dir of ['worker', 'shared']) fs.cpSync(path.join(__dirname, '..', '..', 'dist', dir), path.join(copy, 'dist', dir), { recursive: true });
+    const main = path.join(copy, 'dist', 'worker', 'main.js');
+    const bundle = path.join(copy, 'dist', 'worker', 'program.bundle.js');
+    const [earlier, later] = [new Date(Date.now() - 60_000), new Date()];
+    // As npm run build leaves them: the bundle made after tsc wrote main.js.
+    fs.utimesSync(main, earlier, earlier);
+    fs.utimesSync(bundle, later, later);
+    expect(await startOnce(path.join(root, 'copy'), main)).toEqual({ from: 'bundle', codeCache: 'absent' });
+    // tsc alone ran since: main.js is newer than the bundle.
+    fs.utimesSync(main, later, later);
+    fs.utimesSync(bundle, earlier, earlier);
+    expect(await startOnce(path.join(root, 'copy'), main)).toEqual({ from: 'modules', codeCache: 'off' });
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
 });

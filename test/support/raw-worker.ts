@@ -26,8 +26,8 @@ export class RawWorker {
   private waiters: { match: (m: any) => boolean; resolve: (m: any) => void }[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: NodeJS.ProcessEnv = {}, args: string[] = []) {
-    this.child = spawn(process.execPath, [WORKER_MAIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  constructor(env: NodeJS.ProcessEnv = {}, args: string[] = [], main: string = WORKER_MAIN) {
+    this.child = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
     this.child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -16,7 +16,8 @@ import type { ProgramLoad } from './worker-program';
  * start compiles and, once it has served its first requests (or when it exits,
  * if sooner), writes what V8 compiled; later starts deserialize it instead of
  * compiling. Without the
- * bundle (a `tsc`-only build) the program loads module by module.
+ * bundle (a `tsc`-only build), or with one older than the executable, the
+ * program loads module by module.
  *
  * The cache lives in a directory only this OS user can write (a code cache is
  * code: one planted by someone else must never be loaded), by default
@@ -35,10 +36,16 @@ const CACHE_WRITE_DELAY_MS = 1_500;
 /** What became of the code cache: `off` (turned off), `unavailable` (no private directory: a sandbox, a read-only disk), `absent` (first start: written shortly), `accepted`, `rejected` (another Node build wrote it: rewritten). */
 export type CodeCacheState = 'off' | 'unavailable' | 'absent' | 'accepted' | 'rejected';
 
-/** Loads the program from the bundle in `dir` when the build made one, else from its modules. */
-export function loadProgram(dir: string, env: NodeJS.ProcessEnv = process.env): { program: typeof ProgramModule; load: ProgramLoad } {
+/**
+ * Loads the program from the bundle beside `mainFile` (the executable) when the
+ * build made one, else from its modules. A bundle older than the executable is
+ * stale (`tsc` ran after the last `npm run build`: it rewrites every file it
+ * emits) and is not used.
+ */
+export function loadProgram(mainFile: string, env: NodeJS.ProcessEnv = process.env): { program: typeof ProgramModule; load: ProgramLoad } {
+  const dir = path.dirname(mainFile);
   const bundle = path.join(dir, BUNDLE_FILE);
-  if (!fs.existsSync(bundle)) return { program: require('./worker-program') as typeof ProgramModule, load: { from: 'modules', codeCache: 'off' } };
+  if (!isCurrentBundle(bundle, mainFile)) return { program: require('./worker-program') as typeof ProgramModule, load: { from: 'modules', codeCache: 'off' } };
   const cache = cacheFileFor(bundle, env.POSTGRES_PLUGIN_CODE_CACHE);
   const cachedData = cache === undefined ? undefined : readPrivateFile(cache.file);
   const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), {
@@ -53,6 +60,14 @@ export function loadProgram(dir: string, env: NodeJS.ProcessEnv = process.env): 
   if (cachedData !== undefined) codeCache = script.cachedDataRejected === true ? 'rejected' : 'accepted';
   if (cache !== undefined && codeCache !== 'accepted') writeSoon(script, cache);
   return { program: module.exports as typeof ProgramModule, load: { from: 'bundle', codeCache } };
+}
+
+function isCurrentBundle(bundle: string, mainFile: string): boolean {
+  try {
+    return fs.statSync(bundle).mtimeMs >= fs.statSync(mainFile).mtimeMs;
+  } catch {
+    return false;
+  }
 }
 
 /** A cache file: `<this bundle, this Node, these flags>-<this build>.v8cache`; other builds' files of the same prefix are stale. */

@@ -11,7 +11,7 @@
 import pino from 'pino';
 import { LOG_REDACT_PATHS, REDACTED } from '../shared/redaction';
 import { isFraming, type Framing } from '../shared/transport/framing';
-import { stopOnProcessEvents } from '../shared/transport/process-stops';
+import { stdioTransport, stopOnProcessEvents } from '../shared/transport/executable-process';
 import { ModuleServer } from './module-server';
 
 interface Args {
@@ -41,16 +41,12 @@ console.warn = (...a: unknown[]) => consoleLogger.warn(a.map(String).join(' '));
 console.error = (...a: unknown[]) => consoleLogger.error(a.map(String).join(' '));
 
 const server = new ModuleServer({
-  input: process.stdin,
-  output: process.stdout,
-  framing: args.framing,
-  ...(args.maxMessageBytes !== undefined ? { maxMessageBytes: args.maxMessageBytes } : {}),
+  ...stdioTransport(args),
   logger,
   name: args.name,
   version: args.version,
   entry: args.entry,
   services: args.services,
-  onExit: (code) => process.exit(code),
 });
 
 stopOnProcessEvents(server, logger, ' in the plugin');

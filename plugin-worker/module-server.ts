@@ -1,4 +1,3 @@
-import type { Readable, Writable } from 'node:stream';
 import type pino from 'pino';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { RpcErrorCode } from '../shared/error-codes';
@@ -6,20 +5,17 @@ import { GenericErrorCode } from '../shared/generic-plugin-errors';
 import { CHECK_OPERATION, SERVICE_CALL_METHOD } from '../shared/generic-worker-protocol';
 import { PluginError } from '../shared/plugin-error';
 import { executeParamsSchema, initializeParamsSchema, Method, PROTOCOL_VERSION, type ExecuteParams } from '../shared/protocol';
-import { DEFAULT_MAX_MESSAGE_BYTES, FRAMINGS, type Framing } from '../shared/transport/framing';
+import { DEFAULT_MAX_MESSAGE_BYTES, FRAMINGS } from '../shared/transport/framing';
 import { FramedMessageReader } from '../shared/transport/message-reader';
 import { FramedMessageWriter } from '../shared/transport/message-writer';
 import { methodNotFound } from '../shared/transport/response-errors';
 import { RpcEndpoint } from '../shared/transport/rpc-endpoint';
 import { describeIssues } from '../shared/validation';
+import type { ServerTransportOptions } from '../shared/transport/executable-process';
 import { pluginLogger, pluginServices, type WorkerPluginContext } from './plugin-context';
 import { createInstance, disposeInstance, fromThrown, loadPluginModule, messageOf, operationOf, operationsOf, type PluginInstance, type PluginModule } from './plugin-module';
 
-export interface ModuleServerOptions {
-  input: Readable;
-  output: Writable;
-  framing: Framing;
-  maxMessageBytes?: number;
+export interface ModuleServerOptions extends ServerTransportOptions {
   logger: pino.Logger;
   /** The plugin's package name and entry file. */
   name: string;
@@ -27,7 +23,6 @@ export interface ModuleServerOptions {
   entry: string;
   /** Names of the host's services the plugin may get. */
   services: readonly string[];
-  onExit: (code: number) => void;
 }
 
 /** Longest the plugin's instances get to close on shutdown. */

@@ -1,4 +1,3 @@
-import type { Readable, Writable } from 'node:stream';
 import { ResponseError, type Message } from 'vscode-jsonrpc/node';
 import type { Cancellation } from '../statements/cancellation';
 import { Errors } from '../../shared/errors';
@@ -13,7 +12,7 @@ import {
   type HeartbeatResult,
   type InitializeResult,
 } from '../../shared/protocol';
-import { DEFAULT_MAX_MESSAGE_BYTES, FRAMINGS, type Framing } from '../../shared/transport/framing';
+import { DEFAULT_MAX_MESSAGE_BYTES, FRAMINGS } from '../../shared/transport/framing';
 import { FramedMessageReader, FramingError } from '../../shared/transport/message-reader';
 import { FramedMessageWriter } from '../../shared/transport/message-writer';
 import { methodNotFound } from '../../shared/transport/response-errors';
@@ -32,16 +31,11 @@ import { runTraced } from './traced-request';
 import { deferred } from './deferred-modules';
 import { xidReporter } from '../transactions/xid-reporter';
 import { xidJournalFromEnv } from '../runtime/xid-journal-writer';
+import type { ServerTransportOptions } from '../../shared/transport/executable-process';
 
-export interface RpcServerOptions {
-  input: Readable;
-  output: Writable;
-  framing: Framing;
-  maxMessageBytes?: number;
+export interface RpcServerOptions extends ServerTransportOptions {
   logger: Logger;
   version: string;
-  /** Called once the server is done; the process exits with `code`. */
-  onExit: (code: number) => void;
 }
 
 /** Longest a shutdown may take before the process exits anyway (docs/protocol.md: within 2 s). */

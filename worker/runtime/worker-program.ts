@@ -5,7 +5,7 @@
  * build's bundle of this file when there is one (see program-loader.ts).
  */
 import { isFraming, type Framing } from '../../shared/transport/framing';
-import { stopOnProcessEvents } from '../../shared/transport/process-stops';
+import { stdioTransport, stopOnProcessEvents } from '../../shared/transport/executable-process';
 import { maybeDieAtStart } from './fault-hooks';
 import { createLogger, type LogLevel } from './logger';
 import { RpcServer } from '../rpc/rpc-server';
@@ -30,15 +30,7 @@ export function runWorker(load: ProgramLoad): void {
   const logger = createLogger((process.env.POSTGRES_PLUGIN_LOG_LEVEL as LogLevel | undefined) ?? 'info');
   const version: string = (require('../../../package.json') as { version: string }).version;
 
-  const server = new RpcServer({
-    input: process.stdin,
-    output: process.stdout,
-    framing: args.framing,
-    ...(args.maxMessageBytes !== undefined ? { maxMessageBytes: args.maxMessageBytes } : {}),
-    logger,
-    version,
-    onExit: (code) => process.exit(code),
-  });
+  const server = new RpcServer({ ...stdioTransport(args), logger, version });
 
   stopOnProcessEvents(server, logger);
 

@@ -15,16 +15,16 @@ import type { ProgramLoad } from './worker-program';
  * through V8's code cache (Node 20 has no built-in compile cache): the first
  * start compiles and, once it has served its first requests (or when it exits,
  * if sooner), writes what V8 compiled; later starts deserialize it instead of
- * compiling. Without the
- * bundle (a `tsc`-only build), or with one older than the executable, the
- * program loads module by module.
+ * compiling. Without the bundle (a `tsc`-only build), or with one older than
+ * the executable, the program loads module by module.
  *
  * The cache lives in a directory only this OS user can write (a code cache is
  * code: one planted by someone else must never be loaded), by default
  * `<tmpdir>/postgres-plugin-code-cache-<uid>`. `POSTGRES_PLUGIN_CODE_CACHE=off`
  * turns it off; any other value names the directory. Every failure (a sandbox
  * without file access, a read-only disk, a cache V8 refuses) falls back to
- * compiling: the worker starts either way. See docs/architecture.md#start.
+ * compiling: the worker starts either way. See docs/architecture.md, "Why the
+ * worker starts from one file".
  */
 
 /** The build's bundle of worker/runtime/worker-program.ts, beside main.js. */
@@ -45,28 +45,31 @@ export type CodeCacheState = 'off' | 'unavailable' | 'absent' | 'accepted' | 're
 export function loadProgram(mainFile: string, env: NodeJS.ProcessEnv = process.env): { program: typeof ProgramModule; load: ProgramLoad } {
   const dir = path.dirname(mainFile);
   const bundle = path.join(dir, BUNDLE_FILE);
-  if (!isCurrentBundle(bundle, mainFile)) return { program: require('./worker-program') as typeof ProgramModule, load: { from: 'modules', codeCache: 'off' } };
-  const cache = cacheFileFor(bundle, env.POSTGRES_PLUGIN_CODE_CACHE);
+  const built = currentBundle(bundle, mainFile);
+  if (built === undefined) return { program: require('./worker-program') as typeof ProgramModule, load: { from: 'modules', codeCache: 'off' } };
+  const cache = cacheFileFor(bundle, built, env.POSTGRES_PLUGIN_CODE_CACHE);
   const cachedData = cache === undefined ? undefined : readPrivateFile(cache.file);
   const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, 'utf8')), {
     filename: bundle,
     ...(cachedData !== undefined ? { cachedData } : {}),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  const module = new Module(bundle);
-  module.filename = bundle;
-  (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(bundle), module, bundle, dir);
+  const program = new Module(bundle);
+  program.filename = bundle;
+  (script.runInThisContext() as (...args: unknown[]) => void).call(program.exports, program.exports, createRequire(bundle), program, bundle, dir);
   let codeCache: CodeCacheState = cache === undefined ? (env.POSTGRES_PLUGIN_CODE_CACHE === 'off' ? 'off' : 'unavailable') : 'absent';
   if (cachedData !== undefined) codeCache = script.cachedDataRejected === true ? 'rejected' : 'accepted';
   if (cache !== undefined && codeCache !== 'accepted') writeSoon(script, cache);
-  return { program: module.exports as typeof ProgramModule, load: { from: 'bundle', codeCache } };
+  return { program: program.exports as typeof ProgramModule, load: { from: 'bundle', codeCache } };
 }
 
-function isCurrentBundle(bundle: string, mainFile: string): boolean {
+/** The bundle's stat when there is one at least as new as the executable. */
+function currentBundle(bundle: string, mainFile: string): fs.Stats | undefined {
   try {
-    return fs.statSync(bundle).mtimeMs >= fs.statSync(mainFile).mtimeMs;
+    const built = fs.statSync(bundle);
+    return built.mtimeMs >= fs.statSync(mainFile).mtimeMs ? built : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -77,7 +80,7 @@ interface CacheFile {
   file: string;
 }
 
-function cacheFileFor(bundle: string, setting: string | undefined): CacheFile | undefined {
+function cacheFileFor(bundle: string, built: fs.Stats, setting: string | undefined): CacheFile | undefined {
   if (setting === 'off') return undefined;
   const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
   const dir = setting !== undefined && setting !== '' ? path.resolve(setting) : path.join(os.tmpdir(), `postgres-plugin-code-cache-${uid ?? 'user'}`);
@@ -85,7 +88,6 @@ function cacheFileFor(bundle: string, setting: string | undefined): CacheFile | 
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = fs.lstatSync(dir);
     if (!stat.isDirectory() || !isPrivate(stat, uid)) return undefined;
-    const built = fs.statSync(bundle);
     const prefix = digest(`${bundle}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`);
     return { dir, prefix, file: path.join(dir, `${prefix}-${digest(`${built.size}\0${built.mtimeMs}`)}.v8cache`) };
   } catch {

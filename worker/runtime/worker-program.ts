@@ -9,13 +9,14 @@ import { stdioTransport, stopOnProcessEvents } from '../../shared/transport/exec
 import { maybeDieAtStart } from './fault-hooks';
 import { createLogger, type LogLevel } from './logger';
 import { RpcServer } from '../rpc/rpc-server';
+import type { CodeCacheState } from './program-loader';
 
 /** How the executable loaded this program, for the start's debug line. */
 export interface ProgramLoad {
   /** `bundle` (the build's single file) or `modules` (the compiled files one by one). */
   from: 'bundle' | 'modules';
   /** What became of V8's code cache for the bundle (see program-loader.ts). */
-  codeCache: string;
+  codeCache: CodeCacheState;
 }
 
 /** Runs the worker in this process until its input ends or it is told to stop. */

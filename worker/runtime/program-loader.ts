@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import type * as ProgramModule from './worker-program';
-import type { ProgramLoad } from './worker-program';
+import type { CodeCacheState, ProgramLoad } from './worker-program';
 
 /**
  * How the executable loads the worker program. A worker start is mostly module
@@ -32,9 +32,6 @@ export const BUNDLE_FILE = 'program.bundle.js';
 
 /** After this long the preload and the first requests have compiled what a start runs: the cache is written then. */
 const CACHE_WRITE_DELAY_MS = 1_500;
-
-/** What became of the code cache: `off` (turned off), `unavailable` (no private directory: a sandbox, a read-only disk), `absent` (first start: written shortly), `accepted`, `rejected` (another Node build wrote it: rewritten). */
-export type CodeCacheState = 'off' | 'unavailable' | 'absent' | 'accepted' | 'rejected';
 
 /**
  * Loads the program from the bundle beside `mainFile` (the executable) when the

@@ -9,7 +9,9 @@ import { stdioTransport, stopOnProcessEvents } from '../../shared/transport/exec
 import { maybeDieAtStart } from './fault-hooks';
 import { createLogger, type LogLevel } from './logger';
 import { RpcServer } from '../rpc/rpc-server';
-import type { CodeCacheState } from './program-loader';
+
+/** What became of the code cache: `off` (turned off), `unavailable` (no private directory: a sandbox, a read-only disk), `absent` (first start: written shortly), `accepted`, `rejected` (another Node build wrote it: rewritten). */
+export type CodeCacheState = 'off' | 'unavailable' | 'absent' | 'accepted' | 'rejected';
 
 /** How the executable loaded this program, for the start's debug line. */
 export interface ProgramLoad {

@@ -13,6 +13,8 @@ export interface InFlightCall {
   token: number | undefined;
   /** The server transaction id the worker reported for it; null: the server can commit no writes; undefined: none yet. */
   xid: string | null | undefined;
+  /** A crash of its worker answers its transaction's outcome (the manager's `commitOutcome`, or the call's own). */
+  readonly answersOutcome: boolean;
   /** Its journal slot was reused before the worker died: whether it got an id can't be read. */
   journalOverrun?: boolean;
   /** The `progressToken` its `onProgress` listens under, if it has one. */
@@ -41,8 +43,8 @@ export class InFlightCalls {
   /** The last token handed out. */
   lastToken = 0;
 
-  add(instanceId: string, operation: string, params: Record<string, unknown> | undefined, wantsXid: boolean): InFlightCall {
-    const call: InFlightCall = { instanceId, operation, params, worker: undefined, token: undefined, xid: undefined };
+  add(instanceId: string, operation: string, params: Record<string, unknown> | undefined, wantsXid: boolean, answersOutcome = wantsXid): InFlightCall {
+    const call: InFlightCall = { instanceId, operation, params, worker: undefined, token: undefined, xid: undefined, answersOutcome };
     if (wantsXid) {
       call.token = ++this.lastToken;
       this.byToken.set(call.token, call);

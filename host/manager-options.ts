@@ -64,6 +64,27 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Progress of long operations (e.g. batchInsert): called with rows done and the total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * For a `transaction` or `beginTransaction` call, and a handle's `commit`: whether a crash of the
+   * worker answers the transaction's outcome (its server id is learned with BEGIN). Default: the
+   * manager's `commitOutcome`. `false` suits a transaction that is safe to apply twice; a handle
+   * begun with `false` answers `outcome: "unknown"` on a crash during its `commit`.
+   */
+  commitOutcome?: boolean;
+}
+
+const EXECUTE_OPTIONS = z.object({
+  signal: z.instanceof(AbortSignal).optional(),
+  onProgress: z.function().optional(),
+  commitOutcome: z.boolean().optional(),
+});
+
+/** Checks a call's options (`POSTGRES_INVALID_PARAMS` naming the option); a call without any costs nothing. */
+export function checkExecuteOptions(options: ExecuteOptions): void {
+  for (const _ in options) {
+    parseOrThrow(EXECUTE_OPTIONS, options, 'options');
+    return;
+  }
 }
 
 /** Every default of `PluginManager`, in one frozen place. */

@@ -14,7 +14,7 @@ import type { ConnectionStats } from '../shared/results';
 import { MAX_TIMEOUT_MS } from '../shared/timeout-limits';
 import { wireParams } from '../shared/wire-params';
 import { HOST_BATCH_RECORDS, splitBatchInsert } from './batch-splitter';
-import { checkManagerOptions, MANAGER_DEFAULTS, type ExecuteOptions, type PluginManagerOptions } from './manager-options';
+import { checkExecuteOptions, checkManagerOptions, MANAGER_DEFAULTS, type ExecuteOptions, type PluginManagerOptions } from './manager-options';
 import { compactRows } from './compact-rows';
 import { collectConnectionStats, type ConnectionStatsView } from './connection-stats';
 import { streamRows, type StreamCall, type StreamOptions, type StreamQuery } from './result-stream';
@@ -125,6 +125,7 @@ export class PluginManager extends EventEmitter {
     // Never rejects: every failure is an envelope. No async frame on the way (see WorkerCalls).
     const failure = (error: unknown): PluginResult<never> => failed(presentError(pluginName, asPluginError(error)));
     try {
+      checkExecuteOptions(options);
       // What JSON can't carry is refused here, with the worker's rules and paths, rather than lost on the way.
       return this.telemetry.record(pluginName, instanceId, config, operation, params, (traceparent, p) => this.send(pluginName, instanceId, config, operation, p && wireParams(operation, p), options, traceparent), failure);
     } catch (error) {
@@ -160,6 +161,7 @@ export class PluginManager extends EventEmitter {
     let sent: Promise<unknown>;
     try {
       if (options.signal) bounds.signal = options.signal;
+      if (options.commitOutcome !== undefined) bounds.commitOutcome = options.commitOutcome;
       compact = compactRows(operation, params);
       sent = supervisor.execute(instanceId, config, operation, compact === undefined ? params : compact.params, bounds, options.onProgress);
     } catch (error) {

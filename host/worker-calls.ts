@@ -10,7 +10,8 @@ import { TransactionLedger } from './transaction-ledger';
 import type { RequestOptions, WorkerProcess } from './worker-process';
 
 /** A call's bounds, and the caller's trace context when its span records. */
-export type CallBounds = RequestOptions & { traceparent?: string | undefined };
+/** A call's bounds, trace context and per-call choice of learning its transaction's id (ExecuteOptions.commitOutcome). */
+export type CallBounds = RequestOptions & { traceparent?: string | undefined; commitOutcome?: boolean | undefined };
 
 export interface WorkerCallsOptions {
   /** Learn server transaction ids (`outcomeToken`), so a transaction whose worker dies mid-commit answers its outcome. */
@@ -41,11 +42,12 @@ export class WorkerCalls {
   constructor(private readonly options: WorkerCallsOptions) {}
 
   /** A call is made: counted, listened to, its transaction id to be learned when it may write one. */
-  begin(instanceId: string, operation: string, params: Record<string, unknown> | undefined, onProgress: ((done: number, total: number) => void) | undefined): InFlightCall {
+  begin(instanceId: string, operation: string, params: Record<string, unknown> | undefined, onProgress: ((done: number, total: number) => void) | undefined, commitOutcome?: boolean): InFlightCall {
     this.count++;
     this.lastUsed = Date.now();
-    const learnsXid = this.options.commitOutcome && (operation === 'transaction' || operation === 'beginTransaction');
-    const call = this.inFlight.add(instanceId, operation, params, learnsXid && params?.readOnly !== true);
+    const outcome = commitOutcome ?? this.options.commitOutcome;
+    const learnsXid = outcome && (operation === 'transaction' || operation === 'beginTransaction');
+    const call = this.inFlight.add(instanceId, operation, params, learnsXid && params?.readOnly !== true, outcome);
     // A read-only transaction writes nothing: no id to learn, nothing a crash could have committed.
     if (learnsXid && params?.readOnly === true) call.xid = null;
     call.progressToken = this.progress.add(onProgress);
@@ -100,7 +102,7 @@ export class WorkerCalls {
     try {
       if (configText !== undefined) this.configs.refused(call.instanceId, configText);
       const crashed = (error as PluginError).code === PluginErrorCode.WORKER_CRASHED;
-      const outcome = crashed && this.options.commitOutcome ? await this.options.outcomeOf(call, transactionId) : undefined;
+      const outcome = crashed && call.answersOutcome ? await this.options.outcomeOf(call, transactionId) : undefined;
       if (transactionId !== undefined) this.ledger.failed(call.operation, transactionId, error);
       // One error object answers every call of a dead worker: each transaction gets its own.
       if (outcome !== undefined) throw Errors.workerCrashed({ ...(error as PluginError).details, outcome, ...(call.params?.readOnly === true ? { readOnly: true } : {}) });

@@ -105,7 +105,7 @@ export class WorkerSupervisor {
     onProgress?: (done: number, total: number) => void,
   ): Promise<T> {
     const { work } = this;
-    const call = work.begin(instanceId, operation, params, onProgress);
+    const call = work.begin(instanceId, operation, params, onProgress, bounds.commitOutcome);
     if (this.worker !== undefined) return work.send<T>(this.worker, this.generation, call, config, bounds);
     return this.ensureStarted().then(
       (worker) => work.send<T>(worker, this.generation, call, config, bounds),

@@ -2,9 +2,11 @@
  * Suite `transaction`: what learning transaction ids costs (the host's
  * `commitOutcome`, on by default: the worker runs `txid_current()` in the
  * BEGIN round trip and reports it before COMMIT). The same 3-statement
- * `transaction` call (two UPDATEs and an INSERT) through a manager with it on
- * and one with it off, at 1 and 16 in flight, the two taking turns in rounds.
- * Budget: within 5 % (p50 at 1 in flight, throughput at 16).
+ * `transaction` call (two UPDATEs and an INSERT) with the call's own
+ * `commitOutcome` on and off, through one manager (one worker, one pool, the
+ * same server sessions: nothing differs but the id), at 1 and 16 in flight,
+ * the two taking turns in rounds. Budget: within 5 % (p50 at 1 in flight,
+ * throughput at 16).
  */
 import pg from 'pg';
 import pino from 'pino';
@@ -33,7 +35,7 @@ async function createFixture(server: BenchServer): Promise<void> {
 }
 
 /** One transfer: the lower id is updated first, so concurrent transfers never deadlock. */
-function transfer(plugins: PluginManager, config: Record<string, unknown>, counted: () => void): Operation {
+function transfer(plugins: PluginManager, config: Record<string, unknown>, commitOutcome: boolean, counted: () => void): Operation {
   return async () => {
     counted();
     const a = 1 + Math.floor(Math.random() * ACCOUNTS);
@@ -45,7 +47,7 @@ function transfer(plugins: PluginManager, config: Record<string, unknown>, count
         { sql: 'UPDATE bench_accounts SET balance = balance + 1 WHERE id = $1', params: [high] },
         { sql: 'INSERT INTO bench_transfers (src, dst) VALUES ($1, $2)', params: [low, high] },
       ],
-    });
+    }, { commitOutcome });
     if (!r.success) throw new Error(`${r.error.code}: ${r.error.message}`);
   };
 }
@@ -57,18 +59,18 @@ export const transactionSuite: Suite = async ({ server, settings }) => {
   await createFixture(server);
   const config = { ...connectionOf(server), max: 16 };
   const logger = pino({ level: 'warn' }, pino.destination(2));
-  const managers = { on: new PluginManager({ logger, commitOutcome: true }), off: new PluginManager({ logger, commitOutcome: false }) };
+  const plugins = new PluginManager({ logger });
   let failures = 0;
   const calls = { on: 0, off: 0 };
   const rows: string[][] = [];
   const verdicts: string[] = [];
   try {
-    // Both workers up before anything is measured (their CPU is read from /proc).
-    await Promise.all([transfer(managers.on, config, () => undefined)(), transfer(managers.off, config, () => undefined)()]);
+    // The worker up before anything is measured (its CPU is read from /proc).
+    await transfer(plugins, config, true, () => undefined)();
     for (const concurrency of CONCURRENCIES) {
       const measures = {
-        on: new CellMeasure(transfer(managers.on, config, () => calls.on++), concurrency),
-        off: new CellMeasure(transfer(managers.off, config, () => calls.off++), concurrency),
+        on: new CellMeasure(transfer(plugins, config, true, () => calls.on++), concurrency),
+        off: new CellMeasure(transfer(plugins, config, false, () => calls.off++), concurrency),
       };
       // Host and worker CPU per call, which scheduling noise moves less than latency (measured rounds and warm-ups alike).
       const cpu = { on: { host: 0, worker: 0, calls: 0 }, off: { host: 0, worker: 0, calls: 0 } };
@@ -76,7 +78,7 @@ export const transactionSuite: Suite = async ({ server, settings }) => {
         // Alternate who goes first, so neither always runs on the warmer server.
         const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
         for (const side of order) {
-          const worker = managers[side].workerPid();
+          const worker = plugins.workerPid();
           const before = { host: cpuMicros(), worker: worker === undefined ? 0 : cpuMicros(worker), calls: calls[side] };
           await measures[side].round((settings.warmupSeconds * 1000) / settings.rounds, (settings.seconds * 1000) / settings.rounds);
           cpu[side].host += cpuMicros() - before.host;
@@ -104,7 +106,7 @@ export const transactionSuite: Suite = async ({ server, settings }) => {
       }
     }
   } finally {
-    await Promise.all([managers.on.shutdown(), managers.off.shutdown()]);
+    await plugins.shutdown();
   }
   const header = ['transaction ids', 'in flight', 'calls/s', 'p50 ms', 'p99 ms'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -94,6 +94,44 @@ export class CellMeasure {
   }
 }
 
+/**
+ * Operations measured call by call at 1 in flight: one loop whose calls take turns
+ * (a, b, a, b, …), so every operation meets the same moment of this VM's drifting
+ * speed, which rounds of a few hundred ms only average out (for differences of a
+ * few percent). An operation's throughput is its calls over the time spent in them:
+ * what it would reach alone, one call at a time. CPU is not split by operation (NaN).
+ */
+export async function measureInterleaved(operations: readonly Operation[], warmupMs: number, durationMs: number): Promise<LoadResult[]> {
+  const failureSamples: string[] = [];
+  const phases: Phase[] = operations.map(() => ({ recorder: new LatencyRecorder(), failures: 0, failureSamples }));
+  const timeNs = operations.map(() => 0n);
+  const run = async (ms: number, record: boolean): Promise<void> => {
+    const deadlineNs = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
+    for (let call = 0; process.hrtime.bigint() < deadlineNs; call++) {
+      const index = call % operations.length;
+      const phase = phases[index]!;
+      const t0 = process.hrtime.bigint();
+      try {
+        await operations[index]!();
+        if (!record) continue;
+        phase.recorder.record(t0);
+        timeNs[index] = timeNs[index]! + (process.hrtime.bigint() - t0);
+      } catch (error) {
+        phase.failures++;
+        const message = describe(error);
+        if (failureSamples.length < MAX_FAILURE_SAMPLES && !failureSamples.includes(message)) failureSamples.push(message);
+      }
+    }
+  };
+  await run(warmupMs, false);
+  await run(durationMs, true);
+  return phases.map((phase, i) => ({
+    ...summarize(phase.recorder, phase.failures, timeNs[i]!),
+    failureSamples,
+    cpuMicrosPerRequest: { host: Number.NaN, child: Number.NaN },
+  }));
+}
+
 /** What {@link measureInTurns} needs of the run's settings. */
 export interface TurnSettings {
   seconds: number;

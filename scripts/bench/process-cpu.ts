@@ -19,3 +19,18 @@ export function cpuMicros(pid?: number): number {
     return Number.NaN; // no /proc (not Linux) or the process is gone: the report shows '-'
   }
 }
+
+/**
+ * Busy CPU time of the whole machine, in µs (every CPU's user, nice, system,
+ * irq and softirq from /proc/stat; NaN without /proc): read around a
+ * measurement, it includes the server's backends, which no pid names.
+ */
+export function machineCpuMicros(): number {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq] = fields as [number, number, number, number, number, number, number];
+    return (user + nice + system + irq + softirq) * MICROS_PER_TICK;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -128,22 +128,30 @@ interface ProtocolConnection {
   stream: { writable: boolean; write(bytes: Buffer): boolean };
 }
 
-/** Bytes of statementThenValue's groups, by their texts (a session's few BEGIN forms). */
+/** A server-side prepared statement: its name and its text. */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** Bytes of preparedThenValue's groups, by the statements' names and which of them need a Parse. */
 const groupBytes = new Map<string, Buffer>();
 const GROUPS_KEPT = 64;
 
 /**
- * The protocol messages of `first` (unnamed) and the named statement `name` under one Sync,
- * built once per texts with pg's own serializer: `Parse` of `name` only when the session
- * hasn't prepared it yet.
+ * The protocol messages of the named statements `first` and `value` under one Sync, built
+ * once per names with pg's own serializer: a `Parse` only for those the session hasn't
+ * prepared yet.
  */
-function groupOf(first: string, name: string, valueSql: string, parseValue: boolean): Buffer {
-  const key = `${parseValue ? 'P' : 'B'}\0${name}\0${first}\0${valueSql}`;
+function groupOf(first: NamedStatement, value: NamedStatement, parseFirst: boolean, parseValue: boolean): Buffer {
+  const key = `${parseFirst ? 'P' : 'B'}${parseValue ? 'P' : 'B'}${first.name}\0${value.name}`;
   let bytes = groupBytes.get(key);
   if (bytes === undefined) {
-    const parts = [serialize.parse({ text: first }), serialize.bind({}), serialize.execute({})];
-    if (parseValue) parts.push(serialize.parse({ text: valueSql, name }));
-    parts.push(serialize.bind({ statement: name }), serialize.execute({}), serialize.sync());
+    const parts: Buffer[] = [];
+    if (parseFirst) parts.push(serialize.parse({ text: first.text, name: first.name }));
+    parts.push(serialize.bind({ statement: first.name }), serialize.execute({}));
+    if (parseValue) parts.push(serialize.parse({ text: value.text, name: value.name }));
+    parts.push(serialize.bind({ statement: value.name }), serialize.execute({}), serialize.sync());
     bytes = Buffer.concat(parts);
     if (groupBytes.size >= GROUPS_KEPT) groupBytes.clear();
     groupBytes.set(key, bytes);
@@ -152,36 +160,58 @@ function groupOf(first: string, name: string, valueSql: string, parseValue: bool
 }
 
 /**
- * A statement followed by a named prepared one-value query under one Sync
- * (extended protocol): one write, one answer from the server, one ReadyForQuery.
- * The named statement is parsed the first time on a session; pg then records it
- * like its own. `done` gets the first column of the query's row (text), or the
- * error; after an error the server skipped the rest of the group.
+ * A prepared statement without parameters followed by a prepared one-value query under one
+ * Sync (extended protocol): one write, one answer from the server, one ReadyForQuery, and
+ * no statement parsed again once the session has both. Each is parsed the first time on a
+ * session; pg then records it like its own (only once the group succeeded: after an error
+ * the server skipped the rest, so what it skipped was never prepared). `done` gets the first
+ * column of the query's row (text), or the error (once).
  */
-export function statementThenValue(first: string, name: string, valueSql: string, done: (error: Error | undefined, value: string | null) => void): Submittable {
-  let value: string | null = null;
-  let connection: ProtocolConnection | undefined;
-  const query = {
-    submit(c: unknown): null {
-      connection = c as ProtocolConnection;
-      if (connection.stream.writable) connection.stream.write(groupOf(first, name, valueSql, connection.parsedStatements[name] === undefined));
-      return null;
-    },
-    handleRowDescription(): void {},
-    handleDataRow(msg: { fields: (string | null)[] }): void {
-      value = msg.fields[0] ?? null;
-    },
-    handleCommandComplete(): void {},
-    handleEmptyQuery(): void {},
-    handleError(error: Error): void {
-      done(error, null);
-    },
-    handleReadyForQuery(): void {
-      connection!.parsedStatements[name] = valueSql;
-      done(undefined, value);
-    },
-  };
-  return query;
+export function preparedThenValue(first: NamedStatement, value: NamedStatement, done: (error: Error | undefined, value: string | null) => void): Submittable {
+  return new PreparedThenValue(first, value, done);
+}
+
+/** preparedThenValue's submittable: one object per call, its handlers on the prototype. */
+class PreparedThenValue implements Submittable {
+  private result: string | null = null;
+  private failure: Error | undefined = undefined;
+  private connection: ProtocolConnection | undefined = undefined;
+
+  constructor(
+    private readonly first: NamedStatement,
+    private readonly value: NamedStatement,
+    private readonly done: (error: Error | undefined, value: string | null) => void,
+  ) {}
+
+  submit(c: unknown): null {
+    const connection = (this.connection = c as ProtocolConnection);
+    const parsed = connection.parsedStatements;
+    if (connection.stream.writable) connection.stream.write(groupOf(this.first, this.value, parsed[this.first.name] === undefined, parsed[this.value.name] === undefined));
+    return null;
+  }
+
+  handleRowDescription(): void {}
+
+  handleDataRow(msg: { fields: (string | null)[] }): void {
+    this.result = msg.fields[0] ?? null;
+  }
+
+  handleCommandComplete(): void {}
+
+  handleEmptyQuery(): void {}
+
+  /** An ErrorResponse is followed by ReadyForQuery; a lost connection by nothing: answer at once. */
+  handleError(error: Error): void {
+    this.failure = error;
+    this.done(error, null);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.failure !== undefined) return;
+    this.connection!.parsedStatements[this.first.name] = this.first.text;
+    this.connection!.parsedStatements[this.value.name] = this.value.text;
+    this.done(undefined, this.result);
+  }
 }
 
 /** Results of a simple-protocol query: one result, or one per statement of a script. */

@@ -8,10 +8,10 @@ export interface OperationContext {
   instanceId: string;
   instance: Instance;
   cancellation: Cancellation | undefined;
-  /** Reports progress (`$/progress`) when the request carried a `progressToken`; absent otherwise. */
-  progress?: (done: number, total: number) => void;
+  /** Reports progress (`$/progress`) when the request carried a `progressToken`; undefined otherwise. */
+  progress?: ((done: number, total: number) => void) | undefined;
   /** Reports a transaction's server id (`transaction/xid`) when the request carried an `outcomeToken`. */
-  xid?: XidReport;
+  xid?: XidReport | undefined;
 }
 
 /** One entry of the operation table: its params schema and its implementation. */

@@ -200,7 +200,8 @@ export class RpcServer {
       notify: (params) => this.endpoint.notify(Method.transactionXid, params),
       drain: () => this.writer.drain(),
     });
-    const ctx = { instanceId: p.instanceId, instance, cancellation: token, ...(progress ? { progress } : {}), ...(xid ? { xid } : {}) };
+    // One shape for every request (the operations see one hidden class).
+    const ctx = { instanceId: p.instanceId, instance, cancellation: token, progress, xid };
     // The ordinary request: no closure, no second context; a traced one runs with a cancellation of its own.
     if (p.traceparent === undefined) return operation.run(ctx, opParams).then(encodeInSlices);
     return runTraced(p.traceparent, token, (cancellation) => operation.run({ ...ctx, cancellation }, opParams), (timings) => this.endpoint.notify(Method.timings, timings));

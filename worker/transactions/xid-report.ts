@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { simpleQuery, statementThenValue, submit } from '../connection/pg-internals';
+import { preparedThenValue, simpleQuery, submit, type NamedStatement } from '../connection/pg-internals';
 import { PREPARED_NAME_PREFIX } from '../statements/prepared-statement-cache';
 
 /**
@@ -22,15 +22,30 @@ export interface XidReport {
  */
 const XID_QUERY = 'SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE txid_current() END AS xid';
 /** The id query's server-side prepared statement (the plugin's reserved prefix: a caller can't take the name). */
-const XID_STATEMENT = `${PREPARED_NAME_PREFIX}xid`;
+const XID_STATEMENT: NamedStatement = { name: `${PREPARED_NAME_PREFIX}xid`, text: XID_QUERY };
+
+/**
+ * The BEGIN forms' prepared statements, by text (isolation level × read-only × deferrable:
+ * at most 16). `_` never occurs in the statement cache's base-36 names, so these can't meet one.
+ */
+const beginStatements = new Map<string, NamedStatement>();
+
+function beginStatementOf(sql: string): NamedStatement {
+  let statement = beginStatements.get(sql);
+  if (statement === undefined) {
+    statement = { name: `${PREPARED_NAME_PREFIX}begin_${beginStatements.size}`, text: sql };
+    beginStatements.set(sql, statement);
+  }
+  return statement;
+}
 
 /**
  * Runs `beginSql`; with a report, learns the transaction's id in the same
  * round trip and reports it. When the session may hold named statements
- * (`statements.namesStatements`), the id query is a prepared statement sent
- * behind the BEGIN under the same Sync: the server parses and plans it once per
- * session and answers both in one message, so each transaction pays only the
- * id query's execution. Without, one simple-protocol message holds both statements.
+ * (`statements.namesStatements`), the BEGIN and the id query are prepared
+ * statements sent under one Sync: the server parses them once per session and
+ * answers both in one message, so each transaction pays only their execution.
+ * Without, one simple-protocol message holds both statements.
  */
 export async function beginTransaction(client: pg.PoolClient, beginSql: string, report: XidReport | undefined, statements: NamedStatements): Promise<void> {
   if (report === undefined) {
@@ -42,8 +57,9 @@ export async function beginTransaction(client: pg.PoolClient, beginSql: string, 
       report.began(await beganWithXid(client, beginSql));
       return;
     } catch (error) {
-      if (!statements.namedStatementLost(client, error, XID_STATEMENT)) throw error;
-      // A pooler moved the session: the failed Bind aborted the transaction just begun.
+      const begin = beginStatementOf(beginSql);
+      if (!statements.namedStatementLost(client, error, XID_STATEMENT.name) && !statements.namedStatementLost(client, error, begin.name)) throw error;
+      // A pooler moved the session: a failed Bind of the id query aborted the transaction just begun (of the BEGIN: none began).
       await client.query('ROLLBACK');
     }
   }
@@ -58,7 +74,8 @@ export interface NamedStatements {
   namedStatementLost(client: pg.PoolClient, error: unknown, name: string): boolean;
 }
 
-/** BEGIN and the prepared id query under one Sync (one write, one answer); the id (text, or null). */
+/** The prepared BEGIN and id query under one Sync (one write, one answer); the id (text, or null). */
 function beganWithXid(client: pg.PoolClient, beginSql: string): Promise<string | null> {
-  return new Promise((resolve, reject) => submit(client, statementThenValue(beginSql, XID_STATEMENT, XID_QUERY, (error, xid) => (error ? reject(error) : resolve(xid)))));
+  const begin = beginStatementOf(beginSql);
+  return new Promise((resolve, reject) => submit(client, preparedThenValue(begin, XID_STATEMENT, (error, xid) => (error ? reject(error) : resolve(xid)))));
 }

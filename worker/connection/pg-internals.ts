@@ -134,24 +134,36 @@ export interface NamedStatement {
   readonly text: string;
 }
 
-/** Bytes of preparedThenValue's groups, by the statements' names and which of them need a Parse. */
+/** Bytes of preparedThenValue's groups, by the statements' names and how each is sent. */
 const groupBytes = new Map<string, Buffer>();
 const GROUPS_KEPT = 64;
 
 /**
- * The protocol messages of the named statements `first` and `value` under one Sync, built
- * once per names with pg's own serializer: a `Parse` only for those the session hasn't
- * prepared yet.
+ * How a group sends a statement: Bind only (the session has it), Parse first (it hasn't), or
+ * Close, then Parse: after a failed group that parsed it, the server may have kept it, and a
+ * second Parse would collide (42P05; a Close of no statement is no error). Only then: a Parse
+ * that collides is how a pooler nobody declared shows itself. UNCERTAIN marks that state.
  */
-function groupOf(first: NamedStatement, value: NamedStatement, parseFirst: boolean, parseValue: boolean): Buffer {
-  const key = `${parseFirst ? 'P' : 'B'}${parseValue ? 'P' : 'B'}${first.name}\0${value.name}`;
+type Sending = 'B' | 'P' | 'C';
+const UNCERTAIN = false;
+
+function sendingOf(parsed: Record<string, unknown>, name: string): Sending {
+  const state = parsed[name];
+  return state === undefined ? 'P' : state === UNCERTAIN ? 'C' : 'B';
+}
+
+/** The protocol messages of the named statements `first` and `value` under one Sync, built once per names and sendings with pg's own serializer. */
+function groupOf(first: NamedStatement, value: NamedStatement, sendFirst: Sending, sendValue: Sending): Buffer {
+  const key = `${sendFirst}${sendValue}${first.name}\0${value.name}`;
   let bytes = groupBytes.get(key);
   if (bytes === undefined) {
     const parts: Buffer[] = [];
-    if (parseFirst) parts.push(serialize.parse({ text: first.text, name: first.name }));
-    parts.push(serialize.bind({ statement: first.name }), serialize.execute({}));
-    if (parseValue) parts.push(serialize.parse({ text: value.text, name: value.name }));
-    parts.push(serialize.bind({ statement: value.name }), serialize.execute({}), serialize.sync());
+    for (const [statement, sending] of [[first, sendFirst], [value, sendValue]] as const) {
+      if (sending === 'C') parts.push(serialize.close({ type: 'S', name: statement.name }));
+      if (sending !== 'B') parts.push(serialize.parse({ text: statement.text, name: statement.name }));
+      parts.push(serialize.bind({ statement: statement.name }), serialize.execute({}));
+    }
+    parts.push(serialize.sync());
     bytes = Buffer.concat(parts);
     if (groupBytes.size >= GROUPS_KEPT) groupBytes.clear();
     groupBytes.set(key, bytes);
@@ -163,9 +175,11 @@ function groupOf(first: NamedStatement, value: NamedStatement, parseFirst: boole
  * A prepared statement without parameters followed by a prepared one-value query under one
  * Sync (extended protocol): one write, one answer from the server, one ReadyForQuery, and
  * no statement parsed again once the session has both. Each is parsed the first time on a
- * session; pg then records it like its own (only once the group succeeded: after an error
- * the server skipped the rest, so what it skipped was never prepared). `done` gets the first
- * column of the query's row (text), or the error (once).
+ * session; pg then records it like its own. `done` gets the first column of the query's
+ * row (text), or the error. pg hands an ErrorResponse to the query and then forgets it, so
+ * the group's ReadyForQuery reaches it only when both ran, and a session lost mid-group
+ * answers with its error at once. After an error, a statement the group parsed is recorded
+ * as uncertain: the server may have kept it (the error came later) or not.
  */
 export function preparedThenValue(first: NamedStatement, value: NamedStatement, done: (error: Error | undefined, value: string | null) => void): Submittable {
   return new PreparedThenValue(first, value, done);
@@ -174,8 +188,8 @@ export function preparedThenValue(first: NamedStatement, value: NamedStatement, 
 /** preparedThenValue's submittable: one object per call, its handlers on the prototype. */
 class PreparedThenValue implements Submittable {
   private result: string | null = null;
-  private failure: Error | undefined = undefined;
   private connection: ProtocolConnection | undefined = undefined;
+  private parses = false;
 
   constructor(
     private readonly first: NamedStatement,
@@ -185,8 +199,10 @@ class PreparedThenValue implements Submittable {
 
   submit(c: unknown): null {
     const connection = (this.connection = c as ProtocolConnection);
-    const parsed = connection.parsedStatements;
-    if (connection.stream.writable) connection.stream.write(groupOf(this.first, this.value, parsed[this.first.name] === undefined, parsed[this.value.name] === undefined));
+    const sendFirst = sendingOf(connection.parsedStatements, this.first.name);
+    const sendValue = sendingOf(connection.parsedStatements, this.value.name);
+    this.parses = sendFirst !== 'B' || sendValue !== 'B';
+    if (connection.stream.writable) connection.stream.write(groupOf(this.first, this.value, sendFirst, sendValue));
     return null;
   }
 
@@ -200,17 +216,21 @@ class PreparedThenValue implements Submittable {
 
   handleEmptyQuery(): void {}
 
-  /** An ErrorResponse is followed by ReadyForQuery; a lost connection by nothing: answer at once. */
   handleError(error: Error): void {
-    this.failure = error;
+    if (this.parses) this.recordUncertain();
     this.done(error, null);
   }
 
   handleReadyForQuery(): void {
-    if (this.failure !== undefined) return;
     this.connection!.parsedStatements[this.first.name] = this.first.text;
     this.connection!.parsedStatements[this.value.name] = this.value.text;
     this.done(undefined, this.result);
+  }
+
+  /** Each statement not known to be on the server (it was parsed in this group) may now be there. */
+  private recordUncertain(): void {
+    const parsed = this.connection!.parsedStatements;
+    for (const statement of [this.first, this.value]) if (parsed[statement.name] === undefined) parsed[statement.name] = UNCERTAIN;
   }
 }
 

@@ -9,7 +9,6 @@ import { SentConfigs } from './sent-configs';
 import { TransactionLedger } from './transaction-ledger';
 import type { RequestOptions, WorkerProcess } from './worker-process';
 
-/** A call's bounds, and the caller's trace context when its span records. */
 /** A call's bounds, trace context and per-call choice of learning its transaction's id (ExecuteOptions.commitOutcome). */
 export type CallBounds = RequestOptions & { traceparent?: string | undefined; commitOutcome?: boolean | undefined };
 

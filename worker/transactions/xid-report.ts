@@ -25,8 +25,8 @@ const XID_QUERY = 'SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE txid_curr
 const XID_STATEMENT: NamedStatement = { name: `${PREPARED_NAME_PREFIX}xid`, text: XID_QUERY };
 
 /**
- * The BEGIN forms' prepared statements, by text (isolation level × read-only × deferrable:
- * at most 16). `_` never occurs in the statement cache's base-36 names, so these can't meet one.
+ * The BEGIN forms' prepared statements, by text (none or one of 4 isolation levels × read-only
+ * × deferrable: at most 20, fewer in practice: a read-only transaction learns no id). `_` never occurs in the statement cache's base-36 names, so these can't meet one.
  */
 const beginStatements = new Map<string, NamedStatement>();
 

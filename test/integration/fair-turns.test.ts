@@ -46,7 +46,7 @@ test('one tenant with 200 in flight, 20 with one at a time, budget 12: every qui
     while (Date.now() < until) {
       const r = await plugins.executePlugin('postgres-plugin', 'noisy:db', noisyConfig, 'query', { sql: 'SELECT pg_sleep(0.01)' });
       if (r.success) noisyDone++;
-      else failures.push(`noisy: ${r.error.code}`);
+      else failures.push(`noisy: ${r.error.code} ${JSON.stringify(r.error.details)} at ${Date.now() - started} ms`);
     }
   });
   const quiet = Array.from({ length: QUIET }, async (_, k) => {

@@ -29,6 +29,13 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Counts a failed request, keeping the first few distinct messages. */
+function recordFailure(phase: Phase, error: unknown): void {
+  phase.failures++;
+  const message = describe(error);
+  if (phase.failureSamples.length < MAX_FAILURE_SAMPLES && !phase.failureSamples.includes(message)) phase.failureSamples.push(message);
+}
+
 /** Runs `concurrency` loops for `durationMs`; returns the wall time from start to the last answer. */
 async function runPhase(operation: Operation, concurrency: number, durationMs: number, phase: Phase): Promise<bigint> {
   const startNs = process.hrtime.bigint();
@@ -40,11 +47,7 @@ async function runPhase(operation: Operation, concurrency: number, durationMs: n
         await operation();
         phase.recorder.record(t0);
       } catch (error) {
-        phase.failures++;
-        const message = describe(error);
-        if (phase.failureSamples.length < MAX_FAILURE_SAMPLES && !phase.failureSamples.includes(message)) {
-          phase.failureSamples.push(message);
-        }
+        recordFailure(phase, error);
       }
     }
   };
@@ -117,9 +120,7 @@ export async function measureInterleaved(operations: readonly Operation[], warmu
         phase.recorder.record(t0);
         timeNs[index] = timeNs[index]! + (process.hrtime.bigint() - t0);
       } catch (error) {
-        phase.failures++;
-        const message = describe(error);
-        if (failureSamples.length < MAX_FAILURE_SAMPLES && !failureSamples.includes(message)) failureSamples.push(message);
+        recordFailure(phase, error);
       }
     }
   };

@@ -30,7 +30,8 @@ afterAll(async () => {
 
 /** Runs a `transaction` inserting `id`, SIGKILLs the worker once its COMMIT is running, and answers what the call got. */
 async function killedDuringCommit(plugins: PluginManager, id: number, commitOutcome: boolean) {
-  const committing = async () => (await db.admin.query(`SELECT 1 FROM pg_stat_activity WHERE query = 'COMMIT' AND state = 'active'`)).rowCount === 1;
+  // This suite's database only: another suite's COMMIT on the shared server must not count.
+  const committing = async () => (await db.admin.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'COMMIT' AND state = 'active'`)).rowCount === 1;
   // The COMMIT of an earlier test's killed worker runs on to its end first.
   expect(await waitFor(async () => !(await committing()), 5000)).toBe(true);
   const call = plugins.executePlugin('postgres-plugin', 'marks', config(), 'transaction', { operations: [{ sql: 'INSERT INTO marks VALUES ($1)', params: [id] }] }, { commitOutcome });

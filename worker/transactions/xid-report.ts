@@ -53,11 +53,11 @@ export async function beginTransaction(client: pg.PoolClient, beginSql: string, 
     return;
   }
   if (statements.namesStatements) {
+    const begin = beginStatementOf(beginSql);
     try {
-      report.began(await beganWithXid(client, beginSql));
+      report.began(await beganWithXid(client, begin));
       return;
     } catch (error) {
-      const begin = beginStatementOf(beginSql);
       if (!statements.namedStatementLost(client, error, XID_STATEMENT.name) && !statements.namedStatementLost(client, error, begin.name)) throw error;
       // A pooler moved the session: a failed Bind of the id query aborted the transaction just begun (of the BEGIN: none began).
       await client.query('ROLLBACK');
@@ -75,7 +75,6 @@ export interface NamedStatements {
 }
 
 /** The prepared BEGIN and id query under one Sync (one write, one answer); the id (text, or null). */
-function beganWithXid(client: pg.PoolClient, beginSql: string): Promise<string | null> {
-  const begin = beginStatementOf(beginSql);
+function beganWithXid(client: pg.PoolClient, begin: NamedStatement): Promise<string | null> {
   return new Promise((resolve, reject) => submit(client, preparedThenValue(begin, XID_STATEMENT, (error, xid) => (error ? reject(error) : resolve(xid)))));
 }
